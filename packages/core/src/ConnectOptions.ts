@@ -12,6 +12,13 @@ export const ConnectionName = Schema.String.check(
     connectionNamePattern.test(s) ||
     `expected host(port) or a comma-separated list host(port),host(port); got ${JSON.stringify(s)}`
   ),
+  // `host:port` is not MQ's form (the ibmmq binding rewrites it, MQ and the emulator do not); an IPv6
+  // address has at least two colons, so one colon in an entry can only be a port written the wrong way.
+  Schema.makeFilter((s) =>
+    s.split(",").every((entry) => entry.split(":").length !== 2) ||
+    `expected host(port), not host:port; got ${JSON.stringify(s)}`
+  ),
+  Schema.makeFilter((s) => s.length <= 264 || `must be at most 264 characters (MQCD ConnectionName), got ${s.length}`),
   Schema.makeFilter((s) =>
     parseConnectionName(s).every((e) => e.port >= 1 && e.port <= 65535) || "ports must be between 1 and 65535"
   )
@@ -88,10 +95,11 @@ export const validateConnectOptions = (input: unknown): Effect.Effect<ConnectOpt
 
 /**
  * Connect options read from configuration, under an optional prefix: `QUEUEMANAGER`... in the
- * environment become `MQ_queueManager` with the prefix `MQ`.
+ * environment become `MQ_queueManager` with the prefix `MQ`. Every option is optional, so nothing
+ * under the prefix reads as no options (the MQ client's own configuration decides).
  */
 export const connectOptionsConfig = (prefix?: string): Config.Config<ConnectOptions> =>
-  Config.schema(ConnectOptions, prefix)
+  Config.schema(ConnectOptions, prefix).pipe(Config.withDefault({}))
 
 /** The application name MQ records in messages (MQCNO.ApplName), defaulted for resilient-mq. */
 export const DEFAULT_APPLICATION_NAME = "resilient-mq"

@@ -1,5 +1,5 @@
 import { Duration } from "effect"
-import { MQGMO, MQMO, MQWI_UNLIMITED } from "./internal/constants.ts"
+import { MQGMO, MQMO, MQWI_UNLIMITED } from "./MqiConstants.ts"
 
 /**
  * How to get a message (MQGMO_* and MQMO_*). Without `wait` the get returns at once. Without
@@ -43,6 +43,16 @@ const browseBits = {
   "under-cursor": MQGMO.BROWSE_MSG_UNDER_CURSOR
 } as const
 
+// MQGMO.WaitInterval is a 32-bit count of milliseconds, and -1 means unlimited: an infinite duration is
+// unlimited, a fraction of a millisecond rounds up, and a negative or over-long duration must not become
+// -1 or overflow.
+const waitInterval = (wait: GetOptions["wait"]): number => {
+  if (wait === undefined) return 0
+  if (wait === "unlimited") return MQWI_UNLIMITED
+  const millis = Duration.toMillis(Duration.fromInputUnsafe(wait))
+  return millis === Infinity ? MQWI_UNLIMITED : Math.min(Math.max(0, Math.ceil(millis)), 2_147_483_647)
+}
+
 /** The MQGMO options, match options and wait interval of get options. */
 export const getOptionBits = (options: GetOptions): GetOptionBits => ({
   options: (options.wait === undefined ? MQGMO.NO_WAIT : MQGMO.WAIT) |
@@ -62,9 +72,5 @@ export const getOptionBits = (options: GetOptions): GetOptionBits => ({
   matchOptions: (options.match?.msgId === undefined ? 0 : MQMO.MATCH_MSG_ID) |
     (options.match?.correlId === undefined ? 0 : MQMO.MATCH_CORREL_ID) |
     (options.match?.groupId === undefined ? 0 : MQMO.MATCH_GROUP_ID),
-  waitInterval: options.wait === undefined
-    ? 0
-    : options.wait === "unlimited"
-    ? MQWI_UNLIMITED
-    : Duration.toMillis(Duration.fromInputUnsafe(options.wait))
+  waitInterval: waitInterval(options.wait)
 })

@@ -21,12 +21,12 @@ export const EXPIRY_UNLIMITED = -1
 /** `MQPRI_PRIORITY_AS_Q_DEF`: the queue's default priority. */
 export const PRIORITY_AS_Q_DEF = -1
 
-/** Formats (`MQFMT_*`), blank-padded to 8 characters as MQ returns them. */
+/** Formats (`MQFMT_*`), without MQ's trailing blanks, as descriptors carry every string field. */
 export const Format = {
-  NONE: "        ",
-  STRING: "MQSTR   ",
-  DEAD_LETTER_HEADER: "MQDEAD  ",
-  RF_HEADER_2: "MQHRF2  "
+  NONE: "",
+  STRING: "MQSTR",
+  DEAD_LETTER_HEADER: "MQDEAD",
+  RF_HEADER_2: "MQHRF2"
 } as const
 
 const fixedBytes = (length: number) =>
@@ -47,7 +47,8 @@ export const isNoIdentifier = (id: Uint8Array): boolean => id.every((b) => b ===
 
 /**
  * The message descriptor (MQMD version 2) as a get returns it and a put resolves it.
- * Names follow MQ's fields; units are MQ's (expiry in tenths of a second, dates in GMT).
+ * Names follow MQ's fields; units are MQ's (expiry in tenths of a second, dates in GMT). String
+ * fields carry no trailing blanks (MQ pads them to their fixed length; adapters remove the padding).
  */
 export const MessageDescriptor = Schema.Struct({
   report: Schema.Int,

@@ -91,6 +91,7 @@ export interface QueueManagerIdentity {
 export class Mqi extends Context.Service<Mqi, {
   readonly connect: (options: ConnectOptions) => Effect.Effect<Hconn, MqError, Scope.Scope>
   readonly disconnect: (hconn: Hconn) => Effect.Effect<void, MqError>
+  /** The queue manager's name and QMID, as the connection learnt them when it connected. */
   readonly queueManager: (hconn: Hconn) => Effect.Effect<QueueManagerIdentity, MqError>
   readonly open: (
     hconn: Hconn,
@@ -108,13 +109,15 @@ export class Mqi extends Context.Service<Mqi, {
   readonly get: (hobj: Hobj, options?: GetOptions) => Effect.Effect<Option.Option<Message>, MqError>
   /**
    * Messages as they arrive (an asynchronous consumer, MQCB/MQCTL). The stream fails with the
-   * error that stopped the consumer, such as 2009 when the connection breaks.
+   * error that stopped the consumer, such as 2009 when the connection breaks, and ends when its
+   * handle is closed or its connection disconnected.
    */
   readonly consume: (hobj: Hobj, options?: GetOptions) => Stream.Stream<Message, MqError>
   readonly begin: (hconn: Hconn) => Effect.Effect<void, MqError>
   readonly commit: (hconn: Hconn) => Effect.Effect<void, MqError>
   readonly backout: (hconn: Hconn) => Effect.Effect<void, MqError>
   readonly subscribe: (hconn: Hconn, options: SubscribeOptions) => Effect.Effect<Subscription, MqError, Scope.Scope>
+  /** Closes the subscription (and the destination MQSUB opened for it, managed or resumed). */
   readonly unsubscribe: (subscription: Subscription, options?: CloseOptions) => Effect.Effect<void, MqError>
   readonly inquire: <const A extends AttributeName>(
     hobj: Hobj,

@@ -1,4 +1,4 @@
-import { MQCO, MQOO } from "./internal/constants.ts"
+import { MQCO, MQOO } from "./MqiConstants.ts"
 
 /**
  * What to open (MQOD): a queue (local, alias, or a model queue that creates a dynamic queue), a topic,

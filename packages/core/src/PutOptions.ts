@@ -1,4 +1,4 @@
-import { MQPMO } from "./internal/constants.ts"
+import { MQPMO } from "./MqiConstants.ts"
 
 /**
  * How to put a message (MQPMO_*). Without `syncpoint` the put is outside any unit of work, as on

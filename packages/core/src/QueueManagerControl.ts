@@ -54,12 +54,16 @@ export class QueueManagerControl extends Context.Service<QueueManagerControl, {
   readonly start: (queueManager: string) => Effect.Effect<void>
   /** Stop immediately and start again. */
   readonly restart: (queueManager: string) => Effect.Effect<void>
-  /** Answer the next `count` (default 1) calls of a verb with a reason code instead of doing them. */
+  /**
+   * Answer the next `count` (default 1) calls of a verb with a reason code instead of doing them, or,
+   * with `after`, after doing them: a commit that happened but reported 2549 or 2009. A reason that
+   * means the connection is gone (2009) also breaks it, as MQ never answers it on a live connection.
+   */
   readonly failNext: (
     queueManager: string,
     verb: Verb,
     reason: number,
-    options?: { readonly count?: number }
+    options?: { readonly count?: number; readonly after?: boolean }
   ) => Effect.Effect<void>
   /** Delay every call of a verb (`"*"`: of any verb) by a duration; zero removes the delay. */
   readonly delay: (queueManager: string, verb: Verb | "*", duration: Duration.Input) => Effect.Effect<void>

@@ -1,1 +1,2 @@
-export {}
+export * from "./Emulator.ts"
+export * from "./EmulatorOptions.ts"

@@ -1,4 +1,5 @@
-// MQI option bits, with the values of cmqc.h (checked by test/ReasonCode.test.ts's header test).
+// MQI option bits, with the values of cmqc.h (test/ReasonCode.test.ts checks them against the header).
+// The readable options of this package map onto them; adapters and the emulator decode raw bits with them.
 export const MQOO = {
   INPUT_AS_Q_DEF: 0x1,
   INPUT_SHARED: 0x2,
@@ -13,7 +14,10 @@ export const MQOO = {
   SET_IDENTITY_CONTEXT: 0x400,
   SET_ALL_CONTEXT: 0x800,
   ALTERNATE_USER_AUTHORITY: 0x1000,
-  FAIL_IF_QUIESCING: 0x2000
+  FAIL_IF_QUIESCING: 0x2000,
+  BIND_ON_OPEN: 0x4000,
+  BIND_NOT_FIXED: 0x8000,
+  BIND_ON_GROUP: 0x400000
 } as const
 
 export const MQCO = {
@@ -77,3 +81,5 @@ export const MQSO = {
 } as const
 
 export const MQWI_UNLIMITED = -1
+
+export const MQEI_UNLIMITED = -1
