@@ -1,3 +1,4 @@
+import type { FailureClass } from "@resilient-mq/retry"
 import { Schema } from "effect"
 import { CompletionCode, ReasonCode, reasonName } from "./ReasonCode.ts"
 
@@ -32,7 +33,8 @@ export const Verbs = [
 export type Verb = typeof Verbs[number]
 
 /**
- * What a caller must do about a failed call.
+ * What a caller must do about a failed call: the failure classes of `@resilient-mq/retry`, whose
+ * policies take every retry decision from them.
  *
  * - `connection`: the connection is gone or the queue manager cannot be reached: reconnect.
  * - `outcome-unknown`: the call may have completed (2549, and 2009/2162/2203 on put, put1 and commit):
@@ -41,7 +43,7 @@ export type Verb = typeof Verbs[number]
  * - `transient`: resource pressure or a temporary administrative state: retry later.
  * - `permanent`: configuration, authority or a program error: never retried, reported at once.
  */
-export type ErrorClass = "connection" | "outcome-unknown" | "backed-out" | "transient" | "permanent"
+export type ErrorClass = FailureClass
 
 // A client call that was in flight when the connection ended may have been carried out by the queue
 // manager (IBM: 2009, 2162 and 2203 on a client); for these verbs that means the work may be done.

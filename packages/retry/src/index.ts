@@ -1,0 +1,4 @@
+export * from "./Backoff.ts"
+export * from "./Errors.ts"
+export * from "./FailureClass.ts"
+export * from "./RetryPolicy.ts"
