@@ -355,22 +355,27 @@ const make = Effect.fnUntraced(function*(options: RetryPolicyOptions) {
         return decision.delay
       }))
 
-  const breakerOptions = options.circuitBreaker
-  if (breakerOptions === undefined || breakerOptions === false) {
-    return RetryPolicy.of({
-      classify,
-      backoff: (failureClass) => backoffs[failureClass],
-      decide,
-      retry,
-      reconnect,
-      guard: (effect) => effect,
-      circuitTransitions: Stream.empty
-    })
-  }
+  const circuit = options.circuitBreaker === undefined || options.circuitBreaker === false
+    ? { guard: <A, E, R>(effect: Effect.Effect<A, E, R>) => effect, circuitTransitions: Stream.empty }
+    : yield* makeCircuit(options.circuitBreaker, classify)
 
+  return RetryPolicy.of({
+    classify,
+    backoff: (failureClass) => backoffs[failureClass],
+    decide,
+    retry,
+    reconnect,
+    ...circuit
+  })
+})
+
+const makeCircuit = Effect.fnUntraced(function*(
+  options: { readonly failures: number; readonly openDuration?: Duration.Input },
+  classify: (error: unknown) => FailureClass
+) {
   const breaker = yield* CircuitBreaker.make({
-    tripPolicy: CircuitBreaker.consecutive(breakerOptions.failures),
-    openDuration: breakerOptions.openDuration ?? "5 seconds"
+    tripPolicy: CircuitBreaker.consecutive(options.failures),
+    openDuration: options.openDuration ?? "5 seconds"
   }).pipe(Effect.provide(CircuitBreaker.layerStoreMemory()))
 
   const guard = <A, E, R>(effect: Effect.Effect<A, E, R>, key = "default"): Effect.Effect<A, E | CircuitOpen, R> =>
@@ -396,15 +401,7 @@ const make = Effect.fnUntraced(function*(options: RetryPolicyOptions) {
       )
     )
 
-  return RetryPolicy.of({
-    classify,
-    backoff: (failureClass) => backoffs[failureClass],
-    decide,
-    retry,
-    reconnect,
-    guard,
-    circuitTransitions: breaker.transitions
-  })
+  return { guard, circuitTransitions: breaker.transitions }
 })
 
 /** The policy from options, validated when the layer is built. */
