@@ -4,6 +4,7 @@ import type { ConnectOptions } from "./ConnectOptions.ts"
 import type { GetOptions } from "./GetOptions.ts"
 import type { MessageDescriptor, Properties, PutDescriptor } from "./MessageDescriptor.ts"
 import type { MqError } from "./MqError.ts"
+import { MQSO } from "./MqiConstants.ts"
 import type { CloseOptions, ObjectDescriptor, OpenOptions } from "./OpenOptions.ts"
 import type { PutOptions } from "./PutOptions.ts"
 
@@ -55,6 +56,17 @@ export interface SubscribeOptions {
   readonly failIfQuiescing?: boolean
   /** Raw `MQSO_*` bits OR-ed in. */
   readonly bits?: number
+}
+
+/** The MQSO_* bits of subscribe options: a managed subscription unless a destination is given. */
+export const subscribeOptionBits = (options: SubscribeOptions): number => {
+  const mode = options.mode ?? "create-or-resume"
+  return (mode === "create" ? MQSO.CREATE : mode === "resume" ? MQSO.RESUME : MQSO.CREATE | MQSO.RESUME) |
+    (options.durable === true ? MQSO.DURABLE : 0) |
+    (options.destination === undefined ? MQSO.MANAGED : 0) |
+    (options.newPublicationsOnly === true ? MQSO.NEW_PUBLICATIONS_ONLY : 0) |
+    (options.failIfQuiescing === false ? 0 : MQSO.FAIL_IF_QUIESCING) |
+    (options.bits ?? 0)
 }
 
 /** A message to put: its body and, optionally, descriptor fields and properties. */

@@ -24,11 +24,14 @@ import { dynamicQueueCases } from "./internal/suite/dynamicQueues.ts"
 import { errorCases } from "./internal/suite/errors.ts"
 import { faultCases } from "./internal/suite/faults.ts"
 import { propertyCases } from "./internal/suite/properties.ts"
+import { resilienceCases, type ResilienceTarget } from "./internal/suite/resilience.ts"
 import { putGetCases } from "./internal/suite/putGet.ts"
 import { syncpointCases } from "./internal/suite/syncpoint.ts"
 import { topicCases } from "./internal/suite/topics.ts"
 import type { Mqi } from "./Mqi.ts"
 import type { QueueManagerControl } from "./QueueManagerControl.ts"
+
+export type { ResilienceTarget }
 
 export interface SuiteTarget {
   /** The queue manager under test and how to connect to it. */
@@ -59,4 +62,19 @@ export const suite = (
     consumeCases(layer, target)
     faultCases(layer, target)
   })
+}
+
+/**
+ * Registers the `MqConnection` cases under `describe(name)`: restarts, stops, quiesce, refused and
+ * rejected connections, failover in a group (when `target.group` names two running members),
+ * heartbeat, restoration of queues, dynamic queues, subscriptions and consumers, and units of work
+ * cut off by breaks. Each case builds the layer afresh, since every case breaks or stops the queue
+ * manager.
+ */
+export const resilienceSuite = (
+  name: string,
+  layer: Layer.Layer<Mqi | QueueManagerControl, unknown>,
+  target: ResilienceTarget
+): void => {
+  describe(name, () => resilienceCases(layer, target))
 }

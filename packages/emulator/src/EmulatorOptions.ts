@@ -24,4 +24,11 @@ export interface QueueManagerOptions {
 /** The emulated queue managers; default: one, `QM1`. */
 export interface EmulatorOptions {
   readonly queueManagers?: ReadonlyArray<QueueManagerOptions>
+  /**
+   * A directory where each queue manager keeps its committed persistent messages, permanent dynamic
+   * queues, durable subscriptions, administered objects and QMID, so that they survive a restart of
+   * the process (a kill included). Created if missing, readable by the owner only. Default: none,
+   * everything is in memory.
+   */
+  readonly data?: string
 }

@@ -3,7 +3,7 @@ import { Effect, Option, type Scope } from "effect"
 import { type Emulator, type EmulatorOptions, layer } from "../src/index.ts"
 
 /** Runs a test program against a fresh emulator (one `QM1` unless told otherwise). */
-export const withEmulator = (options?: EmulatorOptions) =>
+export const withEmulator = (options?: EmulatorOptions & { readonly data?: undefined }) =>
 <A, E>(program: Effect.Effect<A, E, Mqi | QueueManagerControl | Emulator | Scope.Scope>): Effect.Effect<A, E> =>
   program.pipe(Effect.scoped, Effect.provide(layer(options)))
 

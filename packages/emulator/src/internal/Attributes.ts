@@ -1,12 +1,12 @@
 import { type AttributeName, DefinitionType, Inhibit, MQOO, QueueType, ReasonCode } from "@resilient-mq/core"
 import { QueueManagerDefaults } from "./constants.ts"
 import type { Handle } from "./Connection.ts"
-import type { LocalQueue } from "./LocalQueue.ts"
-import { MqFailure, refuse } from "./MqFailure.ts"
+import type { LocalQueue, LocalQueueAttributes } from "./LocalQueue.ts"
+import { refuse } from "./MqFailure.ts"
 import type { AliasQueue } from "./QueueObjects.ts"
 import type { QueueManager } from "./QueueManager.ts"
 
-type Value = number | string
+export type Value = number | string
 type Getters<T> = Partial<Record<AttributeName, (object: T) => Value>>
 
 const flag = (b: boolean): number => (b ? 1 : 0)
@@ -79,27 +79,34 @@ const aliasQueueAttributes: Getters<AliasQueue> = {
 
 const isQueueAttribute = (name: string): boolean => name in localQueueAttributes || name in aliasQueueAttributes
 
+/**
+ * What MQINQ answers: the values by name, and whether some selectors belong to another type of queue
+ * (MQ answers the others with the warning 2068; those selectors are absent from `values`).
+ */
+export interface Inquiry {
+  readonly values: Readonly<Record<string, Value>>
+  readonly notForType: boolean
+}
+
 const read = <T>(
   getters: Getters<T>,
   object: T,
   names: ReadonlyArray<AttributeName>,
   queue: boolean
-): Record<string, Value> => {
+): Inquiry => {
   const values: Record<string, Value> = {}
+  let notForType = false
   for (const name of names) {
     const getter = Object.hasOwn(getters, name) ? getters[name] : undefined
-    if (getter === undefined) {
-      // A selector of another queue type is a warning (2068), which the binding reports as an error (§7.1).
-      if (queue && isQueueAttribute(name)) throw new MqFailure(ReasonCode.SELECTOR_NOT_FOR_TYPE, undefined, true)
-      refuse(ReasonCode.SELECTOR_ERROR)
-    }
-    values[name] = getter(object)
+    if (getter !== undefined) values[name] = getter(object)
+    else if (queue && isQueueAttribute(name)) notForType = true
+    else refuse(ReasonCode.SELECTOR_ERROR)
   }
-  return values
+  return { values, notForType }
 }
 
 /** MQINQ (MQ-BEHAVIOUR §7). */
-export const inquire = (handle: Handle, names: ReadonlyArray<AttributeName>): Record<string, Value> => {
+export const inquire = (handle: Handle, names: ReadonlyArray<AttributeName>): Inquiry => {
   if (handle.kind === "subscription") refuse(ReasonCode.HOBJ_ERROR)
   if ((handle.options & MQOO.INQUIRE) === 0) refuse(ReasonCode.NOT_OPEN_FOR_INQUIRE)
   switch (handle.kind) {
@@ -119,7 +126,7 @@ interface Settable {
   /** The reason a value is refused with, if it is. */
   readonly check: (value: unknown) => number | undefined
   // Called only with a value `check` accepted.
-  readonly apply: (queue: LocalQueue, value: unknown) => void
+  readonly apply: (attributes: LocalQueueAttributes, value: Value) => void
 }
 
 const integerIn = (min: number, max: number, reason: number) => (value: unknown): number | undefined =>
@@ -128,50 +135,62 @@ const integerIn = (min: number, max: number, reason: number) => (value: unknown)
 const triggerAttributes: Readonly<Record<string, Settable>> = {
   TriggerControl: {
     check: integerIn(0, 1, ReasonCode.TRIGGER_CONTROL_ERROR),
-    apply: (q, v) => (q.attributes.triggerControl = v as number)
+    apply: (a, v) => (a.triggerControl = Number(v))
   },
   TriggerType: {
     check: integerIn(0, 3, ReasonCode.TRIGGER_TYPE_ERROR),
-    apply: (q, v) => (q.attributes.triggerType = v as number)
+    apply: (a, v) => (a.triggerType = Number(v))
   },
   TriggerDepth: {
     check: integerIn(1, 999999999, ReasonCode.TRIGGER_DEPTH_ERROR),
-    apply: (q, v) => (q.attributes.triggerDepth = v as number)
+    apply: (a, v) => (a.triggerDepth = Number(v))
   },
   TriggerMsgPriority: {
     check: integerIn(0, QueueManagerDefaults.maxPriority, ReasonCode.TRIGGER_MSG_PRIORITY_ERR),
-    apply: (q, v) => (q.attributes.triggerMsgPriority = v as number)
+    apply: (a, v) => (a.triggerMsgPriority = Number(v))
   },
   TriggerData: {
     check: (v) => (typeof v === "string" && v.length <= 64 ? undefined : ReasonCode.CHAR_ATTR_LENGTH_ERROR),
-    apply: (q, v) => (q.attributes.triggerData = v as string)
+    apply: (a, v) => (a.triggerData = String(v))
   }
 }
 
 const checkInhibit = integerIn(Inhibit.ALLOWED, Inhibit.INHIBITED, ReasonCode.INHIBIT_VALUE_ERROR)
 
 /**
- * MQSET on a queue handle: all or nothing, only the settable selectors (§7.1). Returns whether gets
- * became inhibited, which cancels waiting gets.
+ * Applies values MQSET accepted to a queue or an alias: its inhibit switches and, on a local queue,
+ * its trigger attributes. The journal of `--data` replays them the same way.
  */
-export const set = (handle: Handle, values: Readonly<Record<string, unknown>>): boolean => {
+export const applySettings = (object: LocalQueue | AliasQueue, values: Readonly<Record<string, Value>>): void => {
+  const inhibits = object.kind === "alias" ? object : object.attributes
+  for (const [name, value] of Object.entries(values)) {
+    if (name === "InhibitGet") inhibits.inhibitGet = value === Inhibit.INHIBITED
+    else if (name === "InhibitPut") inhibits.inhibitPut = value === Inhibit.INHIBITED
+    else if (object.kind === "local" && Object.hasOwn(triggerAttributes, name)) {
+      triggerAttributes[name]!.apply(object.attributes, value)
+    }
+  }
+}
+
+/**
+ * MQSET on a queue handle: all or nothing, only the settable selectors (§7.1). Returns the values
+ * it set.
+ */
+export const set = (handle: Handle, values: Readonly<Record<string, unknown>>): Record<string, Value> => {
   if (handle.kind === "subscription") refuse(ReasonCode.HOBJ_ERROR)
   if ((handle.options & MQOO.SET) === 0 || handle.kind !== "queue") refuse(ReasonCode.NOT_OPEN_FOR_SET)
   if (handle.queue.deleted) refuse(ReasonCode.Q_DELETED)
-  const entries = Object.entries(values).filter(([, value]) => value !== undefined)
-  for (const [name, value] of entries) {
+  const accepted: Record<string, Value> = {}
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) continue
     const reason = name === "InhibitGet" || name === "InhibitPut"
       ? checkInhibit(value)
       : handle.alias === undefined && Object.hasOwn(triggerAttributes, name)
       ? triggerAttributes[name]!.check(value)
       : ReasonCode.SELECTOR_ERROR
     if (reason !== undefined) refuse(reason)
+    accepted[name] = value as Value // `check` accepts numbers and strings only
   }
-  const target = handle.alias ?? handle.queue.attributes
-  for (const [name, value] of entries) {
-    if (name === "InhibitGet") target.inhibitGet = value === Inhibit.INHIBITED
-    else if (name === "InhibitPut") target.inhibitPut = value === Inhibit.INHIBITED
-    else triggerAttributes[name]!.apply(handle.queue, value)
-  }
-  return values.InhibitGet === Inhibit.INHIBITED
+  applySettings(handle.alias ?? handle.queue, accepted)
+  return accepted
 }

@@ -150,6 +150,8 @@ export class Connection {
   readonly waits = new Set<PendingGet>()
   /** Why the connection is dead (2009 broken, 2162 stopped...): every later call answers it. */
   ended: number | undefined = undefined
+  /** Told when the queue manager ends the connection: a network server then closes its socket. */
+  onEnd: ((reason: number) => void) | undefined = undefined
 
   constructor(
     readonly id: number,

@@ -36,7 +36,7 @@ export const makeControl = (model: EmulatorModel) => {
   const control = QueueManagerControl.of({
     defineQueue: (queueManager, name, definition) => on(queueManager, (qm) => qm.defineQueue(name, definition)),
     deleteQueue: (queueManager, name) => on(queueManager, (qm) => qm.removeQueue(name)),
-    defineTopic: (queueManager, name, topicString) => on(queueManager, (qm) => void qm.topics.set(name, topicString)),
+    defineTopic: (queueManager, name, topicString) => on(queueManager, (qm) => qm.defineTopic(name, topicString)),
     breakConnections: (queueManager) => on(queueManager, (qm) => qm.breakConnections()),
     stop: (queueManager, options) => on(queueManager, (qm) => qm.stop(options.mode, options.reconnect ?? false)),
     start: (queueManager) => on(queueManager, (qm) => qm.start()),

@@ -81,6 +81,16 @@ class Run {
 
 export type DefinitionType = "predefined" | "permanent" | "temporary"
 
+/** What a queue tells its queue manager about committed messages (the journal of `--data` keeps them). */
+export interface QueueEvents {
+  /** A message was committed to the queue. */
+  readonly stored: (queue: LocalQueue, message: StoredMessage) => void
+  /** A committed message left the queue (got, expired, purged). */
+  readonly removed: (message: StoredMessage) => void
+  /** A message got in a unit of work came back, counted as backed out once more. */
+  readonly backedOut: (message: StoredMessage) => void
+}
+
 export class LocalQueue {
   readonly kind = "local"
   private readonly runs: Array<Run>
@@ -97,7 +107,8 @@ export class LocalQueue {
     readonly name: string,
     readonly attributes: LocalQueueAttributes,
     readonly definitionType: DefinitionType,
-    readonly created: { readonly date: string; readonly time: string }
+    readonly created: { readonly date: string; readonly time: string },
+    private readonly events: QueueEvents
   ) {
     this.runs = Array.from({ length: attributes.deliverySequence === "priority" ? 10 : 1 }, () => new Run())
   }
@@ -106,9 +117,11 @@ export class LocalQueue {
     return this.runs.length === 1 ? 0 : 9 - Math.max(0, Math.min(9, priority))
   }
 
+  /** Adds a message: available at once (committed), or put-pending until its unit of work ends. */
   add(message: StoredMessage): void {
     this.runs[message.rank]!.append(message)
     this.depth++
+    if (message.state === "available") this.events.stored(this, message)
   }
 
   /** Takes an available message: removed at once, or hidden until its unit of work ends. */
@@ -119,6 +132,7 @@ export class LocalQueue {
     } else {
       message.state = "removed"
       this.runs[message.rank]!.noteRemoved()
+      this.events.removed(message)
     }
   }
 
@@ -127,6 +141,7 @@ export class LocalQueue {
     if (message.state !== "put-pending") return
     message.state = "available"
     this.runs[message.rank]!.noteAvailable(message)
+    this.events.stored(this, message)
   }
 
   /** A backed-out get: the message is available again, in its place, counted as backed out once more. */
@@ -136,14 +151,18 @@ export class LocalQueue {
     message.backoutCount++
     this.depth++
     this.runs[message.rank]!.noteAvailable(message)
+    this.events.backedOut(message)
   }
 
   /** Removes a message for good, whatever its state. */
   discard(message: StoredMessage): void {
-    if (message.state === "removed") return
-    if (message.state !== "got-pending") this.depth--
+    const was = message.state
+    if (was === "removed") return
+    if (was !== "got-pending") this.depth--
     message.state = "removed"
     this.runs[message.rank]!.noteRemoved()
+    // A put-pending message was never committed, so there is nothing to tell.
+    if (was !== "put-pending") this.events.removed(message)
   }
 
   /**

@@ -2,12 +2,16 @@ import { ReasonCode, classify, parseConnectionName } from "@resilient-mq/core"
 import type { QueueManagerOptions } from "../EmulatorOptions.ts"
 import type { Connection } from "./Connection.ts"
 import { queueManagerIdentifier } from "./identifiers.ts"
+import type { Store } from "./Journal.ts"
 import { refuse } from "./MqFailure.ts"
 import { type ConnectRequest, type ModelEnvironment, QueueManager } from "./QueueManager.ts"
+import { replay, snapshot } from "./Recovery.ts"
 
 /**
  * The emulated queue managers and the connections to them, addressed by number as the MQI does
- * (an Hconn, an Hobj): the in-process layer and a network server drive the same model.
+ * (an Hconn, an Hobj): the in-process layer and the network server drive the same model. With a
+ * store (`--data`), each queue manager starts from what its journal kept and records its committed
+ * changes there.
  */
 export class EmulatorModel {
   readonly queueManagers: Array<QueueManager> = []
@@ -17,7 +21,7 @@ export class EmulatorModel {
   private lastId = 0
   private readonly env: ModelEnvironment
 
-  constructor(now: () => number) {
+  constructor(now: () => number, private readonly store?: Store) {
     this.env = { now, nextId: () => ++this.lastId }
   }
 
@@ -29,7 +33,9 @@ export class EmulatorModel {
       throw new Error(`there is already a queue manager named ${options.name}`)
     }
     const taken = (qmid: string) => this.queueManagers.some((qm) => qm.qmid === qmid)
-    let qmid = options.qmid
+    const kept = this.store?.load(options.name) ?? []
+    // A queue manager keeps its QMID across restarts, unless its options name another.
+    let qmid = options.qmid ?? kept.find((record) => record._tag === "Identity")?.qmid
     if (qmid === undefined) {
       // Distinct even for queue managers created in the same second: the stamp moves on.
       for (let millis = this.env.now(); qmid === undefined || taken(qmid); millis += 1000) {
@@ -39,6 +45,10 @@ export class EmulatorModel {
       throw new Error(`there is already a queue manager with QMID ${qmid}`)
     }
     const queueManager = new QueueManager(options, qmid, this.env)
+    if (this.store !== undefined) {
+      replay(queueManager, kept)
+      queueManager.attach(this.store.rewrite(options.name, snapshot(queueManager)))
+    }
     this.queueManagers.push(queueManager)
     return queueManager
   }
@@ -97,6 +107,12 @@ export class EmulatorModel {
 
   connection(id: number): Connection | undefined {
     return this.connections.get(id)
+  }
+
+  /** A client that went away without MQDISC: its connection is lost (as broken) and forgotten. */
+  abandon(connection: Connection): void {
+    this.connections.delete(connection.id)
+    connection.queueManager.lose(connection)
   }
 
   /** MQDISC. A dead connection is forgotten too, answering why it died. */

@@ -1,7 +1,7 @@
-import { type AttributeName, DEFAULT_APPLICATION_NAME, type Endpoint, Format, IDENTIFIER_NONE, MQCO, MQEI_UNLIMITED, MQGMO, MQMO, MQOO, MQPMO, MQSO, type Message, type MessageDescriptor, type ObjectDescriptor, Persistence, type Properties, type PutDescriptor, type QueueDefinition, ReasonCode, type Verb, isNoIdentifier, parseConnectionName } from "@resilient-mq/core"
+import { type AttributeName, DEFAULT_APPLICATION_NAME, type Endpoint, Format, IDENTIFIER_NONE, Inhibit, MQCO, MQEI_UNLIMITED, MQGMO, MQMO, MQOO, MQPMO, MQSO, type Message, type MessageDescriptor, type ObjectDescriptor, Persistence, type Properties, type PutDescriptor, type QueueDefinition, ReasonCode, type Verb, isNoIdentifier, parseConnectionName } from "@resilient-mq/core"
 import type { QueueManagerOptions } from "../EmulatorOptions.ts"
-import { inquire, set } from "./Attributes.ts"
-import { Channels, QueueManagerDefaults } from "./constants.ts"
+import { applySettings, type Inquiry, inquire, set, type Value } from "./Attributes.ts"
+import { Channels, Cmqc, QueueManagerDefaults } from "./constants.ts"
 import {
   Connection,
   type Handle,
@@ -14,8 +14,9 @@ import {
 } from "./Connection.ts"
 import { Faults } from "./Faults.ts"
 import { creationDateTime, IdentifierGenerator, putDateTime } from "./identifiers.ts"
-import { LocalQueue } from "./LocalQueue.ts"
-import { MqFailure, refuse } from "./MqFailure.ts"
+import type { Journal, JournalRecord } from "./Journal.ts"
+import { LocalQueue, type LocalQueueAttributes, type QueueEvents } from "./LocalQueue.ts"
+import { MqFailure, refuse, TruncatedMessageFailed } from "./MqFailure.ts"
 import { AliasQueue, localAttributes, ModelQueue, type QueueObject } from "./QueueObjects.ts"
 import { isExpired, type MatchCriteria, matches, type StoredMessage } from "./StoredMessage.ts"
 import { SubscriptionRecord, Subscriptions } from "./Subscriptions.ts"
@@ -100,13 +101,14 @@ const developerTopics: Readonly<Record<string, string>> = { "DEV.BASE.TOPIC": "d
 
 const copyIdentifier = (id: Uint8Array): Uint8Array => id.slice()
 
-const copyProperties = (properties: Properties): Properties => {
-  const copy: Record<string, Properties[string]> = {}
-  for (const [name, value] of Object.entries(properties)) {
-    copy[name] = value instanceof Uint8Array ? value.slice() : value
-  }
-  return copy
-}
+/** Properties the caller may keep: byte values are copies (`fromEntries`: any name is only a name). */
+const copyProperties = (properties: Properties, rename: (name: string) => string = (name) => name): Properties =>
+  Object.fromEntries(
+    Object.entries(properties).map(([name, value]) => [rename(name), value instanceof Uint8Array ? value.slice() : value])
+  )
+
+// `usr.` properties are known by their short name, as MQ returns them (MQ-BEHAVIOUR §9).
+const shortName = (name: string): string => (name.startsWith("usr.") ? name.slice(4) : name)
 
 /** A descriptor the caller may keep: its identifiers are copies, not the stored message's. */
 const exposed = (descriptor: MessageDescriptor): MessageDescriptor => ({
@@ -137,9 +139,22 @@ export class QueueManager {
   readonly subscriptions = new Subscriptions()
   /** Live connections; dead ones are only known to the emulator until they are disconnected. */
   readonly connections = new Set<Connection>()
+  /**
+   * What administration changed since the queue manager was made from its options: the last
+   * definition or deletion of each queue and topic name, and the MQSET values of each queue. A
+   * rewritten journal (`--data`) must still hold them.
+   */
+  readonly administered = {
+    queues: new Map<string, JournalRecord>(),
+    topics: new Map<string, JournalRecord>(),
+    settings: new Map<string, Record<string, Value>>()
+  }
+  readonly ids: IdentifierGenerator
   private readonly users: Readonly<Record<string, string>> | undefined
-  private readonly ids: IdentifierGenerator
+  /** The arrival number of the last message, unique in the queue manager. */
   private seq = 0
+  /** Where committed changes are recorded (`--data`); none in memory only. */
+  private journal: Journal | undefined = undefined
 
   constructor(options: QueueManagerOptions, qmid: string, private readonly env: ModelEnvironment) {
     this.name = options.name
@@ -151,9 +166,57 @@ export class QueueManager {
     this.maxMessageLength = options.maxMessageLength ?? QueueManagerDefaults.maxMessageLength
     this.ids = new IdentifierGenerator(options.name, env.now())
     for (const [name, definition] of Object.entries({ ...developerQueues, ...options.queues })) {
-      this.defineQueue(name, definition)
+      this.createQueue(name, definition)
     }
     for (const [name, topic] of Object.entries({ ...developerTopics, ...options.topics })) this.topics.set(name, topic)
+  }
+
+  // --- The journal of `--data` ----------------------------------------------------------------
+
+  /** From now on committed changes are recorded in `journal`. */
+  attach(journal: Journal): void {
+    this.journal = journal
+  }
+
+  private record(record: JournalRecord): void {
+    this.journal?.append(record)
+  }
+
+  /** Persistent messages are recorded as they are committed and leave (MQ-BEHAVIOUR §6.3). */
+  private readonly queueEvents: QueueEvents = {
+    stored: (queue, message) => {
+      if (this.journal === undefined || !message.persistent) return
+      this.record({
+        _tag: "Message",
+        queue: queue.name,
+        seq: message.seq,
+        descriptor: message.descriptor,
+        properties: message.properties,
+        body: message.body,
+        expiresAt: message.expiresAt,
+        backoutCount: message.backoutCount
+      })
+    },
+    removed: (message) => {
+      if (message.persistent) this.record({ _tag: "Removed", seq: message.seq })
+    },
+    backedOut: (message) => {
+      if (message.persistent) this.record({ _tag: "BackedOut", seq: message.seq, backoutCount: message.backoutCount })
+    }
+  }
+
+  /** Arrival numbers continue after those of messages kept from an earlier run. */
+  continueSequenceAfter(seq: number): void {
+    this.seq = Math.max(this.seq, seq)
+  }
+
+  /** A permanent dynamic queue kept from an earlier run. */
+  restoreDynamicQueue(
+    name: string,
+    attributes: LocalQueueAttributes,
+    created: { readonly date: string; readonly time: string }
+  ): void {
+    this.objects.set(name, new LocalQueue(name, attributes, "permanent", created, this.queueEvents))
   }
 
   listensOn(endpoint: Endpoint): boolean {
@@ -164,12 +227,40 @@ export class QueueManager {
 
   /** Defines a queue, replacing any object of that name (a replaced local queue's messages are lost). */
   defineQueue(name: string, definition: QueueDefinition = {}): void {
+    this.createQueue(name, definition)
+    this.administer(name, { _tag: "DefineQueue", name, definition })
+  }
+
+  removeQueue(name: string): void {
+    const object = this.objects.get(name)
+    if (object?.kind === "local") this.deleteQueue(object)
+    else this.objects.delete(name)
+    this.administer(name, { _tag: "DeleteQueue", name })
+  }
+
+  defineTopic(name: string, topicString: string): void {
+    this.topics.set(name, topicString)
+    const record: JournalRecord = { _tag: "DefineTopic", name, topicString }
+    this.administered.topics.set(name, record)
+    this.record(record)
+  }
+
+  private administer(name: string, record: JournalRecord): void {
+    this.administered.queues.set(name, record)
+    this.administered.settings.delete(name)
+    this.record(record)
+  }
+
+  private createQueue(name: string, definition: QueueDefinition): void {
     const existing = this.objects.get(name)
     if (existing?.kind === "local") this.deleteQueue(existing)
     const created = creationDateTime(this.env.now())
     switch (definition.type ?? "local") {
       case "local":
-        this.objects.set(name, new LocalQueue(name, localAttributes(definition), "predefined", created))
+        this.objects.set(
+          name,
+          new LocalQueue(name, localAttributes(definition), "predefined", created, this.queueEvents)
+        )
         break
       case "model":
         this.objects.set(
@@ -191,12 +282,6 @@ export class QueueManager {
           )
         )
     }
-  }
-
-  removeQueue(name: string): void {
-    const object = this.objects.get(name)
-    if (object?.kind === "local") this.deleteQueue(object)
-    else this.objects.delete(name)
   }
 
   // --- Lifecycle ------------------------------------------------------------------------------
@@ -249,6 +334,16 @@ export class QueueManager {
     connection.unitOfWork.backout()
     for (const handle of [...connection.handles.values()]) this.release(handle, this.removesByDefault(handle))
     this.connections.delete(connection)
+    connection.onEnd?.(reason)
+  }
+
+  /**
+   * A connection lost without MQDISC (a client that vanished): as broken, its unit of work backed
+   * out (MQ-BEHAVIOUR §1.8).
+   */
+  lose(connection: Connection): void {
+    this.end(connection, ReasonCode.CONNECTION_BROKEN)
+    this.stopIfQuiesced()
   }
 
   private endAll(reason: number): void {
@@ -266,8 +361,7 @@ export class QueueManager {
   injected(connection: Connection, verb: Verb, reason: number): void {
     const uow = connection.unitOfWork
     if (reason === ReasonCode.CONNECTION_BROKEN) {
-      this.end(connection, reason)
-      this.stopIfQuiesced()
+      this.lose(connection)
     } else if (verb === "MQCMIT" && (reason === ReasonCode.BACKED_OUT || reason === ReasonCode.CALL_INTERRUPTED)) {
       uow.backout()
     } else if (reason === ReasonCode.BACKED_OUT && uow.size > 0) {
@@ -425,11 +519,19 @@ export class QueueManager {
       refuse(ReasonCode.DYNAMIC_Q_NAME_ERROR, pattern)
     }
     const now = this.env.now()
-    const name = star < 0 ? pattern : pattern.slice(0, star) + this.ids.uniqueSuffix(now)
+    let name = pattern
+    if (star >= 0) {
+      // A generated name is unique, even beside queues kept from an earlier run of the same second.
+      do name = pattern.slice(0, star) + this.ids.uniqueSuffix(now)
+      while (this.objects.has(name))
+    }
     if (name.length > 48) refuse(ReasonCode.DYNAMIC_Q_NAME_ERROR, name)
     if (this.objects.has(name)) refuse(ReasonCode.OBJECT_ALREADY_EXISTS, name)
-    const queue = new LocalQueue(name, { ...model.attributes }, model.definitionType, creationDateTime(now))
+    const attributes = { ...model.attributes }
+    const created = creationDateTime(now)
+    const queue = new LocalQueue(name, attributes, model.definitionType, created, this.queueEvents)
     this.objects.set(name, queue)
+    if (queue.definitionType === "permanent") this.record({ _tag: "DynamicQueue", name, attributes, created })
     return queue
   }
 
@@ -507,6 +609,7 @@ export class QueueManager {
   private deleteQueue(queue: LocalQueue): void {
     if (this.objects.get(queue.name) === queue) this.objects.delete(queue.name)
     if (queue.deleted) return
+    if (queue.definitionType === "permanent") this.record({ _tag: "DropDynamicQueue", name: queue.name })
     queue.deleted = true
     queue.purge(() => true)
     this.cancelWaits((wait) => wait.handle.queue === queue, ReasonCode.Q_DELETED)
@@ -532,7 +635,8 @@ export class QueueManager {
     if (d.expiry !== undefined && d.expiry !== MQEI_UNLIMITED && d.expiry <= 0) refuse(ReasonCode.EXPIRY_ERROR)
     const uow = (pmo & MQPMO.SYNCPOINT) !== 0 ? handle.connection.unitOfWork : undefined
     if (uow?.doomed === true) refuse(ReasonCode.BACKED_OUT)
-    return handle.kind === "topic" ? this.publish(handle, request, uow) : this.putToQueue(handle, request, uow)
+    const stored = { ...request, properties: copyProperties(request.properties, shortName) }
+    return handle.kind === "topic" ? this.publish(handle, stored, uow) : this.putToQueue(handle, stored, uow)
   }
 
   /** MQPUT1: open for output, put, close. */
@@ -734,7 +838,19 @@ export class QueueManager {
       return undefined
     }
     const truncated = request.maxLength !== undefined && message.body.length > request.maxLength
-    if (truncated && (gmo & MQGMO.ACCEPT_TRUNCATED_MSG) === 0) refuse(ReasonCode.TRUNCATED_MSG_FAILED)
+    const returned: Message = {
+      body: truncated ? message.body.slice(0, request.maxLength) : message.body.slice(),
+      descriptor: {
+        ...exposed(message.descriptor),
+        backoutCount: message.backoutCount,
+        expiry: message.expiresAt === undefined
+          ? MQEI_UNLIMITED
+          : Math.max(1, Math.ceil((message.expiresAt - now) / 100))
+      },
+      properties: copyProperties(message.properties),
+      dataLength: message.body.length
+    }
+    if (truncated && (gmo & MQGMO.ACCEPT_TRUNCATED_MSG) === 0) throw new TruncatedMessageFailed(returned)
     if (browse) {
       handle.cursor = { position: { rank: message.rank, seq: message.seq }, message }
     } else {
@@ -747,21 +863,15 @@ export class QueueManager {
       }
       queue.take(message, inUnit)
     }
-    return {
-      body: truncated ? message.body.slice(0, request.maxLength) : message.body.slice(),
-      descriptor: {
-        ...exposed(message.descriptor),
-        backoutCount: message.backoutCount,
-        expiry: message.expiresAt === undefined
-          ? MQEI_UNLIMITED
-          : Math.max(1, Math.ceil((message.expiresAt - now) / 100))
-      },
-      properties: copyProperties(message.properties),
-      dataLength: message.body.length
-    }
+    return returned
   }
 
   // --- Units of work ---------------------------------------------------------------------------
+
+  /** MQBEGIN: a client cannot begin a global unit of work (MQ-BEHAVIOUR §5). */
+  begin(): never {
+    return refuse(ReasonCode.ENVIRONMENT_ERROR)
+  }
 
   commit(connection: Connection): void {
     const uow = connection.unitOfWork
@@ -776,12 +886,37 @@ export class QueueManager {
 
   // --- MQINQ and MQSET -------------------------------------------------------------------------
 
-  inquire(handle: Handle, names: ReadonlyArray<AttributeName>): Record<string, number | string> {
+  inquire(handle: Handle, names: ReadonlyArray<AttributeName>): Inquiry {
     return inquire(handle, names)
   }
 
   set(handle: Handle, values: Readonly<Record<string, unknown>>): void {
-    if (set(handle, values)) this.cancelWaits((wait) => wait.handle.getInhibited, ReasonCode.GET_INHIBITED)
+    const applied = set(handle, values)
+    if (applied.InhibitGet === Inhibit.INHIBITED) {
+      this.cancelWaits((wait) => wait.handle.getInhibited, ReasonCode.GET_INHIBITED)
+    }
+    // `set` accepts queue handles only; a temporary dynamic queue is not kept.
+    if (handle.kind !== "queue") return
+    const target = handle.alias ?? handle.queue
+    if (target.kind === "local" && target.definitionType === "temporary") return
+    this.keepSettings(target, applied)
+    this.record({ _tag: "SetAttributes", name: target.name, values: applied })
+  }
+
+  /** Settings an earlier run made with MQSET. */
+  restoreSettings(name: string, values: Readonly<Record<string, Value>>): void {
+    const object = this.objects.get(name)
+    if (object?.kind !== "local" && object?.kind !== "alias") return
+    applySettings(object, values)
+    this.keepSettings(object, values)
+  }
+
+  // A permanent dynamic queue is kept with its attributes as they are; a predefined queue or an
+  // alias is made again from its options, so its settings are kept apart.
+  private keepSettings(target: LocalQueue | AliasQueue, values: Readonly<Record<string, Value>>): void {
+    if (target.kind === "alias" || target.definitionType === "predefined") {
+      this.administered.settings.set(target.name, { ...this.administered.settings.get(target.name), ...values })
+    }
   }
 
   // --- MQSUB -----------------------------------------------------------------------------------
@@ -829,7 +964,20 @@ export class QueueManager {
     }
     const subscription = new SubscriptionRecord(name, topic, durable, managed, destination.queue.name)
     this.subscriptions.add(subscription)
+    if (name !== undefined && durable) {
+      this.record({ _tag: "Subscribe", name, topicString: topic, managed, destination: destination.queue.name })
+    }
     return this.openSubscription(connection, subscription, destination)
+  }
+
+  /**
+   * MQSUBRQ: sends the retained publications of a subscription's topic to its destination. None is
+   * ever retained (README, known differences), so there is none to send: 2437.
+   */
+  subscriptionRequest(handle: Handle, action: number): never {
+    if (handle.kind !== "subscription") refuse(ReasonCode.HOBJ_ERROR)
+    if (action !== Cmqc.SR_ACTION_PUBLICATION) refuse(Cmqc.RC_ACTION_ERROR)
+    return refuse(Cmqc.RC_NO_RETAINED_MSG, handle.subscription.topicString)
   }
 
   private givenDestination(connection: Connection, id: number): QueueHandle {
@@ -868,6 +1016,9 @@ export class QueueManager {
 
   private removeSubscription(subscription: SubscriptionRecord): void {
     this.subscriptions.remove(subscription)
+    if (subscription.durable && subscription.name !== undefined) {
+      this.record({ _tag: "Unsubscribe", name: subscription.name })
+    }
     if (!subscription.managed) return
     const queue = this.objects.get(subscription.destination)
     if (queue?.kind === "local") this.deleteQueue(queue)

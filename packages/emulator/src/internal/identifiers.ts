@@ -37,12 +37,29 @@ const hex8 = (n: number): string => (n >>> 0).toString(16).toUpperCase().padStar
 export class IdentifierGenerator {
   private counter = 0
   private readonly prefix: Uint8Array
+  /** The start stamp, in Unix seconds. */
+  stamp: number
 
   constructor(queueManagerName: string, startMillis: number) {
     this.prefix = new Uint8Array(20)
     const text = `AMQ ${queueManagerName.slice(0, 12).padEnd(12, " ")}`
     for (let i = 0; i < 16; i++) this.prefix[i] = text.charCodeAt(i) & 0xff
-    new DataView(this.prefix.buffer).setUint32(16, Math.floor(startMillis / 1000) >>> 0, true)
+    this.stamp = Math.floor(startMillis / 1000) >>> 0
+    this.setStamp()
+  }
+
+  /**
+   * Moves the stamp past one an earlier run of the queue manager used, so that identifiers
+   * generated now never repeat one of a message kept from that run (the counter starts again).
+   */
+  continueAfter(previousStamp: number): void {
+    if (this.stamp > previousStamp) return
+    this.stamp = (previousStamp + 1) >>> 0
+    this.setStamp()
+  }
+
+  private setStamp(): void {
+    new DataView(this.prefix.buffer).setUint32(16, this.stamp, true)
   }
 
   next(): Uint8Array {

@@ -1,0 +1,2 @@
+export * from "./IbmMq.ts"
+export * from "./IbmMqUnavailable.ts"
