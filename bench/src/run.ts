@@ -3,13 +3,18 @@
 import { Effect } from "effect"
 import { writeFileSync } from "node:fs"
 import { bindingPutRates } from "./binding.ts"
+import { bufferedMemory, drainRate } from "./buffer.ts"
 import { connectionPutRate, timeToFirstPut } from "./connection.ts"
+import { fileStoreAppends } from "./fileStore.ts"
 import type { BenchResult } from "./Result.ts"
 
 const benchmarks: ReadonlyArray<Effect.Effect<BenchResult | ReadonlyArray<BenchResult>, unknown>> = [
   bindingPutRates(),
   connectionPutRate(),
-  timeToFirstPut()
+  timeToFirstPut(),
+  fileStoreAppends,
+  drainRate(),
+  bufferedMemory
 ]
 
 const results: Array<BenchResult> = []

@@ -360,15 +360,16 @@ export const makeConnection = Effect.fnUntraced(function*(deps: Dependencies) {
       )
     })
 
+  // Acquisitions cannot be interrupted: wait for the connection before, where the caller still can.
   const openObject = (descriptor: ObjectDescriptor, options: OpenOptions) =>
-    Effect.acquireRelease(
+    Effect.andThen(awaitLive, Effect.acquireRelease(
       call("MQOPEN", false, (l) => {
         const id = nextId++
         const pending: ObjectRecord = { object: { _tag: "MqObject", id, name: "", descriptor, options } }
         return Effect.map(open(l, pending), (hobj) => ({ _tag: "MqObject" as const, id, name: hobj.name, descriptor, options }))
       }).pipe(Effect.tap((object) => register({ object }))),
       (object) => Effect.ignore(close(object))
-    )
+    ))
 
   const put = (object: MqObject, message: OutgoingMessage, options?: PutOptions) =>
     call("MQPUT", isSyncpointPut(options), (l) => {
@@ -452,7 +453,7 @@ export const makeConnection = Effect.fnUntraced(function*(deps: Dependencies) {
     })).pipe(Stream.filter(Option.isSome), Stream.map((some) => some.value))
 
   const subscribe = (options: Omit<SubscribeOptions, "destination">) =>
-    Effect.acquireRelease(
+    Effect.andThen(awaitLive, Effect.acquireRelease(
       call("MQSUB", false, (l) => {
         const id = nextId++
         const destination: MqObject = {
@@ -476,7 +477,7 @@ export const makeConnection = Effect.fnUntraced(function*(deps: Dependencies) {
         )
       ),
       (subscription) => Effect.ignore(unsubscribe(subscription))
-    )
+    ))
 
   const unsubscribe = (subscription: MqSubscription, options?: CloseOptions): Effect.Effect<void, CallError> =>
     Effect.suspend(() => {

@@ -1,0 +1,160 @@
+import { type CallError, isMqError, type MqError } from "@resilient-mq/core"
+import { Clock, Duration, Effect, Latch, Result } from "effect"
+import type { BufferedProducerOptions } from "../BufferedProducer.ts"
+import type { BufferStoreError, Stored } from "../BufferStore.ts"
+import { messageOf, putEnvelope, type Shared } from "./producer.ts"
+
+/**
+ * How a batch went: `drained` (committed, then acknowledged), `empty` (nothing to take yet: an append
+ * has not landed), `again` (the connection went or the unit was backed out: take it again, once
+ * connected), `pause` (the queue is full, the store failed...: leave the destination alone a while).
+ */
+type Outcome = "drained" | "empty" | "again" | "pause"
+
+/** A message the queue manager refused for good, and where it went (`queue`: the dead-letter queue). */
+interface Refused {
+  readonly envelope: Stored
+  readonly reason: string
+  readonly queue?: string
+}
+
+interface Placed {
+  /** Put on their destination in the unit of work. */
+  readonly sent: Array<Stored>
+  readonly refused: Array<Refused>
+}
+
+const isRefusal = (error: unknown): error is MqError => isMqError(error) && error.errorClass === "permanent"
+
+// A lost connection, an unknown outcome or a backed-out unit are resolved by putting the batch again
+// (the connection waits for its reconnect); anything else waits a while before the next try.
+const outcomeOf = (error: CallError | BufferStoreError): Outcome => {
+  switch (error._tag) {
+    case "MqError":
+      return error.errorClass === "transient" || error.errorClass === "permanent" ? "pause" : "again"
+    case "ConnectionUnavailable":
+      return "again"
+    case "BufferStoreError":
+      return "pause"
+  }
+}
+
+/**
+ * Forwards what is buffered, one batch per destination in turn, while the connection is `Connected`;
+ * sleeps until an append lands, the connection comes back, or a paused destination may be tried again.
+ */
+export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => {
+  const { mq, store, backlog, metrics, publish } = shared
+  const batchSize = options.batchSize ?? 64
+  const retryDelay = Duration.toMillis(Duration.fromInputUnsafe(options.retryDelay ?? "1 second"))
+  const deadLetterQueue = options.deadLetterQueue
+
+  const putInUnit = (envelope: Stored) => putEnvelope(shared, envelope.destination, envelope, messageOf(envelope), true)
+
+  // In the same unit of work as the batch: it is on the dead-letter queue exactly when the batch commits.
+  const putOnDeadLetterQueue = (envelope: Stored, queue: string, reason: string) =>
+    putEnvelope(shared, queue, envelope, {
+      ...messageOf(envelope),
+      properties: { ...envelope.properties, "resilient.reason": reason, "resilient.destination": envelope.destination }
+    }, true)
+
+  // Puts the batch in one unit of work. A refusal sets the message aside and the batch goes on;
+  // any other failure fails the whole batch (its unit is then backed out).
+  const place = (batch: ReadonlyArray<Stored>) =>
+    Effect.gen(function*() {
+      const placed: Placed = { sent: [], refused: [] }
+      for (const envelope of batch) {
+        const put = yield* Effect.result(putInUnit(envelope))
+        if (Result.isSuccess(put)) {
+          placed.sent.push(envelope)
+          continue
+        }
+        if (!isRefusal(put.failure)) return yield* Effect.fail(put.failure)
+        const reason = put.failure.message
+        if (deadLetterQueue !== undefined) {
+          const moved = yield* Effect.result(putOnDeadLetterQueue(envelope, deadLetterQueue, reason))
+          if (Result.isSuccess(moved)) {
+            placed.refused.push({ envelope, reason, queue: deadLetterQueue })
+            continue
+          }
+          // Refused by the dead-letter queue too: the store's dead letters keep it.
+          if (!isRefusal(moved.failure)) return yield* Effect.fail(moved.failure)
+        }
+        placed.refused.push({ envelope, reason })
+      }
+      return placed
+    })
+
+  // After the commit: acknowledged what the queue manager has, dead letters for the rest.
+  const settle = (destination: string, placed: Placed) =>
+    Effect.gen(function*() {
+      const onQueue = placed.refused.filter((r) => r.queue !== undefined)
+      const inStore = placed.refused.filter((r) => r.queue === undefined)
+      const acknowledged = yield* store.acknowledge([...placed.sent, ...onQueue.map((r) => r.envelope)].map((e) => e.id))
+      let removed = acknowledged.messages
+      for (const reason of new Set(inStore.map((r) => r.reason))) {
+        const ids = inStore.filter((r) => r.reason === reason).map((r) => r.envelope.id)
+        removed += (yield* store.deadLetter(ids, reason)).messages
+      }
+      if (placed.sent.length > 0) {
+        yield* metrics.drained(destination, placed.sent.length)
+        yield* publish({ _tag: "Drained", destination, count: placed.sent.length })
+      }
+      for (const refused of placed.refused) {
+        yield* metrics.deadLettered(destination, 1)
+        yield* publish({ _tag: "DeadLettered", ...refused })
+      }
+      // Last: emptying the backlog is `BacklogCleared`, which comes after what emptied it.
+      yield* backlog.settle(destination, removed)
+    })
+
+  // The puts may be interrupted (the layer closes): the unit is then backed out. From the commit on,
+  // nothing is interrupted, so that a committed batch is also acknowledged.
+  const drainBatch = (destination: string): Effect.Effect<Outcome> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function*() {
+        const batch = yield* restore(store.take(destination, batchSize))
+        if (batch.length === 0) return "empty" as const
+        const placed = yield* restore(place(batch)).pipe(
+          Effect.onError(() => Effect.ignore(mq.backout))
+        )
+        // A commit whose outcome is unknown may have happened: the batch is put again, and the
+        // duplicates, if any, carry the same MsgIds.
+        yield* mq.commit
+        yield* settle(destination, placed)
+        return "drained" as const
+      })
+    ).pipe(
+      Effect.withSpan("BufferedProducer.drain", { attributes: { destination } }),
+      Effect.catch((error) => {
+        const outcome = outcomeOf(error)
+        return outcome === "pause"
+          ? Effect.as(Effect.logWarning(`draining the buffer for ${destination} failed, trying again later: ${error.message}`), outcome)
+          : Effect.succeed(outcome)
+      })
+    )
+
+  return Effect.gen(function*() {
+    const pausedUntil = new Map<string, number>()
+    for (;;) {
+      // Closed before looking, so that anything that happens during the pass opens it again.
+      yield* Latch.close(shared.wake)
+      const now = yield* Clock.currentTimeMillis
+      let progressed = false
+      if (shared.isConnected()) {
+        for (const destination of backlog.destinations()) {
+          if ((pausedUntil.get(destination) ?? 0) > now) continue
+          const outcome = yield* drainBatch(destination)
+          if (outcome === "pause") pausedUntil.set(destination, now + retryDelay)
+          else pausedUntil.delete(destination)
+          progressed ||= outcome === "drained" || outcome === "again"
+        }
+      }
+      if (progressed) continue
+      const resumes = backlog.destinations().map((d) => pausedUntil.get(d) ?? 0).filter((at) => at > now)
+      yield* resumes.length === 0
+        ? Latch.await(shared.wake)
+        : Effect.timeoutOption(Latch.await(shared.wake), Duration.millis(Math.min(...resumes) - now))
+    }
+  }).pipe(Effect.tapCause((cause) => Effect.logError("the buffer's drainer stopped", cause)))
+}
