@@ -6,13 +6,17 @@ import { bindingPutRates } from "./binding.ts"
 import { bufferedMemory, drainRate } from "./buffer.ts"
 import { connectionPutRate, timeToFirstPut } from "./connection.ts"
 import { fileStoreAppends } from "./fileStore.ts"
+import { redisStoreAppends } from "./redis.ts"
 import type { BenchResult } from "./Result.ts"
+import { sqliteStoreAppends } from "./sqlite.ts"
 
 const benchmarks: ReadonlyArray<Effect.Effect<BenchResult | ReadonlyArray<BenchResult>, unknown>> = [
   bindingPutRates(),
   connectionPutRate(),
   timeToFirstPut(),
   fileStoreAppends,
+  sqliteStoreAppends,
+  redisStoreAppends,
   drainRate(),
   bufferedMemory
 ]

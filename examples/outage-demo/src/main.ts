@@ -1,10 +1,15 @@
 // The main job, on an embedded queue manager group: a producer sends at a steady rate while the
 // queue managers go away twice (once all of them for a few seconds, once with a failover to the
 // other queue manager of the group). Nothing it accepted may be lost. It prints live progress, then
-// consumes everything from both queue managers and checks it, ending with one line:
+// consumes everything from both queue managers and checks it, ending with one line (the buffer is a
+// file store, or with `--store sqlite` / `--store redis` one of those):
 //   demo: sent=N delivered=N lost=0 duplicates=D outages=K
+import { NodeRedis } from "@effect/platform-node"
 import { BufferedProducer, BufferStore, layer as producerLayer, withCapacity } from "@resilient-mq/buffer"
 import * as FileStore from "@resilient-mq/buffer-file"
+import * as RedisStore from "@resilient-mq/buffer-redis"
+import { redisServer } from "@resilient-mq/buffer-redis/testing"
+import * as SqliteStore from "@resilient-mq/buffer-sqlite"
 import {
   layer as connectionLayer,
   MqConnection,
@@ -19,7 +24,12 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
+/** Where the buffer lives: a segment log, a SQLite file, or a Redis the demo starts for itself. */
+export type StoreKind = "file" | "sqlite" | "redis"
+
 export interface DemoOptions {
+  /** Default `file`. */
+  readonly store?: StoreKind
   /** Milliseconds between two sends. */
   readonly interval: number
   /** How long the producer runs, in milliseconds. */
@@ -51,10 +61,18 @@ export const runDemo = (options: DemoOptions): Effect.Effect<DemoResult, unknown
   const connection = connectionLayer({ connect: { queueManager: "*QMGROUP" }, heartbeat: "500 millis" }).pipe(
     Layer.provide(Retry.layer({ connection: { initialDelay: "100 millis", maxDelay: "500 millis", deadline: "60 seconds" } }))
   )
-  const store = Layer.effect(
-    BufferStore,
-    Effect.flatMap(BufferStore, (inner) => withCapacity(inner, { messages: 1_000_000 }))
-  ).pipe(Layer.provide(FileStore.layerFile({ directory })))
+  const capacity = { messages: 1_000_000 }
+  const store: Layer.Layer<BufferStore, unknown> = options.store === "sqlite"
+    ? SqliteStore.layerSqlite({ filename: join(directory, "buffer.db"), capacity })
+    : options.store === "redis"
+    ? Layer.unwrap(Effect.map(redisServer(), (server) =>
+      RedisStore.layerRedis({ capacity }).pipe(
+        Layer.provide(NodeRedis.layer({ socket: { host: "127.0.0.1", port: server.port }, disableOfflineQueue: true })),
+        Layer.provide(Retry.layerDefault)
+      )))
+    : Layer.effect(BufferStore, Effect.flatMap(BufferStore, (inner) => withCapacity(inner, capacity))).pipe(
+      Layer.provide(FileStore.layerFile({ directory }))
+    )
   const services: Layer.Layer<BufferedProducer | MqConnection | BufferStore | Mqi | QueueManagerControl, unknown> = producerLayer().pipe(
     Layer.provideMerge(connection),
     Layer.provideMerge(store),
@@ -175,9 +193,18 @@ export const runDemo = (options: DemoOptions): Effect.Effect<DemoResult, unknown
   )
 }
 
+const storeArgument = (argv: ReadonlyArray<string>): StoreKind => {
+  const at = argv.indexOf("--store")
+  const kind = at === -1 ? "file" : argv[at + 1]
+  if (kind === "file" || kind === "sqlite" || kind === "redis") return kind
+  console.error(`--store takes file, sqlite or redis, not ${String(kind)}`)
+  process.exit(2)
+}
+
 if (import.meta.main) {
+  const store = storeArgument(process.argv.slice(2))
   const result = await Effect.runPromise(
-    runDemo({ interval: 10, duration: 10_000, print: (line) => Effect.sync(() => console.log(line)) })
+    runDemo({ store, interval: 10, duration: 10_000, print: (line) => Effect.sync(() => console.log(line)) })
   )
   process.exitCode = result.lost === 0 ? 0 : 1
 }
