@@ -11,7 +11,6 @@ const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.u
 const libraryFolder = path("../native/build")
 const client = path("./support/binding-client.cjs")
 const serverCli = path("../dist/bin/mq-emulator.js")
-const hasServer = existsSync(serverCli)
 
 /** The arguments that run a script with this runtime (Node, or Deno under `test:deno`). */
 const runScript = (script: string, args: ReadonlyArray<string>): [string, Array<string>] => [
@@ -124,11 +123,6 @@ describe("the ibmmq binding over the stand-in MQ client library", { timeout: 60_
     const child = scenario("connect", await closedPort())
     expect(await child.event("connected")).toEqual({ connected: false, reason: 2538 })
   })
-
-  if (!hasServer) {
-    it.skip(`needs the emulator server (${serverCli} is not built): round trip, consumer, server killed`, () => {})
-    return
-  }
 
   it("puts and gets a message with a property", async () => {
     const { port } = await startServer()
