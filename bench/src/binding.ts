@@ -3,14 +3,12 @@ import * as Emulator from "@resilient-mq/emulator"
 import { Effect, Option } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { type BenchResult, perSecond, round } from "./Result.ts"
+import { type BenchResult, median, perSecond, round } from "./Result.ts"
 
 const emulatorDir = fileURLToPath(new URL("../../packages/emulator/", import.meta.url))
 const standIn = `${emulatorDir}native/build`
 const noop = `${emulatorDir}native/build/noop`
 const child = (name: string) => fileURLToPath(new URL(`./child/${name}`, import.meta.url))
-
-const median = (values: ReadonlyArray<number>): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 /** Runs a child script with the stand-in library (or the one that does nothing) on its path; its JSON. */
 const runChild = (script: string, library: string, args: ReadonlyArray<string>) =>

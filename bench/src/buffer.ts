@@ -5,19 +5,11 @@ import * as Emulator from "@resilient-mq/emulator"
 import * as Retry from "@resilient-mq/retry"
 import { Effect, Layer } from "effect"
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type BenchResult, perSecond, round } from "./Result.ts"
+import { type BenchResult, perSecond, round, temporaryFolder } from "./Result.ts"
 
 const QUEUE = "BENCH.DRAIN"
 const body = new Uint8Array(256).fill(0x62)
-
-const folder = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "resilient-mq-drain-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
 
 /** Fills a file store with `count` messages for the queue (without fsync: the fill is not measured). */
 const fill = (directory: string, count: number) =>
@@ -42,7 +34,7 @@ const fill = (directory: string, count: number) =>
  */
 export const drainRate = (count = 100_000): Effect.Effect<BenchResult, unknown> =>
   Effect.gen(function*() {
-    const directory = yield* folder
+    const directory = yield* temporaryFolder
     yield* fill(directory, count)
     return yield* Effect.gen(function*() {
       const control = yield* QueueManagerControl
@@ -110,7 +102,7 @@ const memoryStep = (args: ReadonlyArray<string>) =>
  * measures itself, so the figure is what holding the backlog costs, not what the fill's garbage did.
  */
 export const bufferedMemory: Effect.Effect<BenchResult, unknown> = Effect.gen(function*() {
-  const directory = yield* folder
+  const directory = yield* temporaryFolder
   const filled = yield* memoryStep(["fill", directory, "1000000"])
   const opened = yield* memoryStep(["open", directory])
   if (filled.messages !== 1_000_000 || opened.messages !== 1_000_000 || opened.rssMB === undefined) {

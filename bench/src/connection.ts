@@ -2,15 +2,10 @@ import { layer as connectionLayer, MqConnection, Mqi, QueueManagerControl } from
 import * as Emulator from "@resilient-mq/emulator"
 import * as Retry from "@resilient-mq/retry"
 import { Duration, Effect, Exit, Fiber, Layer, Option, Ref, Stream } from "effect"
-import { type BenchResult, perSecond, round } from "./Result.ts"
+import { type BenchResult, median, perSecond, round } from "./Result.ts"
 
 const body = new Uint8Array(256).fill(0x61)
 const QUEUE = "BENCH.PUT"
-
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
-}
 
 /** Milliseconds that `effect` takes, on the wall clock. */
 const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>

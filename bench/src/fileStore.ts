@@ -1,18 +1,11 @@
 import { BufferStore, type Envelope } from "@resilient-mq/buffer"
 import * as FileStore from "@resilient-mq/buffer-file"
 import { Effect } from "effect"
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { closeSync, fdatasyncSync, openSync, writeSync } from "node:fs"
 import { join } from "node:path"
-import { type BenchResult, perSecond, round } from "./Result.ts"
+import { type BenchResult, perSecond, round, temporaryFolder } from "./Result.ts"
 
 const RECORD = 256
-
-/** A fresh folder on the same disk as every other measurement of this run. */
-const folder = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "resilient-mq-bench-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
 
 const envelope = (i: number): Envelope => ({
   destination: "BENCH.QUEUE",
@@ -26,7 +19,7 @@ const envelope = (i: number): Envelope => ({
 /** The raw medium: `write` of `RECORD`-byte records with an `fdatasync` every `every` records. */
 const rawRate = (count: number, every: number) =>
   Effect.gen(function*() {
-    const dir = yield* folder
+    const dir = yield* temporaryFolder
     const fd = openSync(join(dir, "raw"), "a", 0o600)
     const record = Buffer.alloc(RECORD, 7)
     const start = performance.now()
@@ -43,7 +36,7 @@ const rawRate = (count: number, every: number) =>
 /** Appends through the file store from `producers` fibers, each awaiting its own appends. */
 const storeRate = (count: number, producers: number) =>
   Effect.gen(function*() {
-    const dir = yield* folder
+    const dir = yield* temporaryFolder
     return yield* Effect.gen(function*() {
       const store = yield* BufferStore
       const each = Math.ceil(count / producers)

@@ -1,19 +1,11 @@
 import { BufferStore, type Envelope } from "@resilient-mq/buffer"
 import * as SqliteStore from "@resilient-mq/buffer-sqlite"
 import { Effect } from "effect"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { type BenchResult, perSecond, round } from "./Result.ts"
+import { type BenchResult, median, perSecond, round, temporaryFolder } from "./Result.ts"
 
 const RECORD = 256
-
-/** A fresh folder on the same disk as every other measurement of this run. */
-const folder = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "resilient-mq-bench-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
 
 const CONCURRENT_APPENDS = 64 * 500
 
@@ -38,7 +30,7 @@ const makeEnvelopes = (count: number): ReadonlyArray<Envelope> =>
  */
 const rawRate = (count: number, every: number) =>
   Effect.scoped(Effect.gen(function*() {
-    const dir = yield* folder
+    const dir = yield* temporaryFolder
     const db = new DatabaseSync(join(dir, "raw.db"))
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (seq INTEGER PRIMARY KEY, body BLOB NOT NULL)")
     const insert = db.prepare("INSERT INTO t (body) VALUES (?)")
@@ -57,7 +49,7 @@ const rawRate = (count: number, every: number) =>
 /** Appends `envelopes` through the SQLite store from `producers` fibers, each awaiting its own appends. */
 const storeRate = (envelopes: ReadonlyArray<Envelope>, producers: number) =>
   Effect.scoped(Effect.gen(function*() {
-    const dir = yield* folder
+    const dir = yield* temporaryFolder
     return yield* Effect.gen(function*() {
       const store = yield* BufferStore
       const each = Math.floor(envelopes.length / producers)
@@ -84,8 +76,6 @@ const entry = (name: string, value: number, baseline: number, target: number): B
   ratio: round(value / baseline),
   target
 })
-
-const median = (values: ReadonlyArray<number>): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 /**
  * Measured rounds of each side, alternating store and raw, so that a passing disturbance of the

@@ -1,16 +1,13 @@
 import type { Envelope } from "@resilient-mq/buffer"
 import { BufferStore } from "@resilient-mq/buffer"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
+import { temporaryDirectory } from "@resilient-mq/buffer/testing"
 import { Context, Effect, Layer, type Scope } from "effect"
 import { FileBufferStore, type FileStoreOptions, layerFile } from "../../src/index.ts"
 
 /** A fresh folder (not yet created: the store creates it), removed with the scope. */
-export const temporaryFolder: Effect.Effect<string, never, Scope.Scope> = Effect.acquireRelease(
-  Effect.sync(() => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "resilient-mq-buffer-file-")), "store")),
-  (directory) => Effect.sync(() => fs.rmSync(path.dirname(directory), { recursive: true, force: true }))
-)
+export const temporaryFolder: Effect.Effect<string, never, Scope.Scope> = Effect.map(temporaryDirectory, (dir) => path.join(dir, "store"))
 
 /** A store over `directory`, open until the scope closes: both of its services. */
 export const open = (directory: string, options: Omit<FileStoreOptions, "directory"> = {}) =>

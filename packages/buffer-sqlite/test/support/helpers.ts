@@ -1,16 +1,12 @@
 import { BufferStore, type Envelope } from "@resilient-mq/buffer"
-import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
+import { temporaryDirectory } from "@resilient-mq/buffer/testing"
 import { DatabaseSync } from "node:sqlite"
 import { Context, Effect, Exit, Layer, Predicate, type Scope } from "effect"
 import { layerSqlite, SqliteBufferStore, type SqliteStoreOptions } from "../../src/index.ts"
 
 /** A database file in a fresh folder (the file not yet created), the folder removed with the scope. */
-export const temporaryDatabase: Effect.Effect<string, never, Scope.Scope> = Effect.acquireRelease(
-  Effect.sync(() => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "resilient-mq-buffer-sqlite-")), "buffer.db")),
-  (filename) => Effect.sync(() => fs.rmSync(path.dirname(filename), { recursive: true, force: true }))
-)
+export const temporaryDatabase: Effect.Effect<string, never, Scope.Scope> = Effect.map(temporaryDirectory, (dir) => path.join(dir, "buffer.db"))
 
 /** A store over `filename`, open until the scope closes: both of its services. */
 export const open = (filename: string, options: Omit<SqliteStoreOptions, "filename"> = {}) =>
