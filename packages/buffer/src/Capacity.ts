@@ -73,6 +73,8 @@ export const withCapacity = Effect.fnUntraced(function*(
 ): Effect.fn.Return<BufferStore["Service"], Config.ConfigError | BufferStoreError> {
   yield* validateCapacity(options)
   const capacity = { messages: options.messages ?? 10_000, bytes: options.bytes ?? Number.POSITIVE_INFINITY }
+  // Nothing to enforce: the store as it is, without accounts on its hot path.
+  if (capacity.messages === Number.POSITIVE_INFINITY && capacity.bytes === Number.POSITIVE_INFINITY) return store
   const overflow = options.overflow ?? "reject"
   const initial = yield* store.depth()
   let messages = initial.messages

@@ -9,7 +9,7 @@ import {
 } from "@resilient-mq/core"
 import * as Emulator from "@resilient-mq/emulator"
 import * as Retry from "@resilient-mq/retry"
-import { Effect, Layer, Metric, Option, Ref, type Scope, Stream, SubscriptionRef } from "effect"
+import { Deferred, Effect, Layer, Metric, Option, Ref, type Scope, Stream, SubscriptionRef } from "effect"
 import {
   type BufferEvent,
   BufferedProducer,
@@ -206,6 +206,45 @@ describe("BufferedProducer", () => {
       assertOriginalMsgIds(messages, new Map(sent.map((body, i) => [body, results[i]!])))
       assert.strictEqual(yield* Ref.get(losses), 3, "the stop, the commit and the put each broke the connection")
     })))
+
+  it.live("the next batches are put while an acknowledgement is still being written, and nothing is sent twice", () => {
+    // A memory store whose acknowledgements wait at a gate: as a disk's sync would, but for as long as
+    // the test wants.
+    const gate = Deferred.makeUnsafe<void>()
+    const acknowledgements = { started: 0 }
+    const slowAcknowledgements = Layer.effect(
+      BufferStore,
+      Effect.map(BufferStore, (store) =>
+        BufferStore.of({
+          ...store,
+          acknowledge: (ids) =>
+            Effect.andThen(
+              Effect.sync(() => acknowledgements.started++),
+              Effect.andThen(Deferred.await(gate), store.acknowledge(ids))
+            )
+        }))
+    ).pipe(Layer.provide(layerMemory()))
+    return run({ store: slowAcknowledgements, producer: { batchSize: 10 } })(Effect.gen(function*() {
+      const store = yield* BufferStore
+      const mq = yield* MqConnection
+      yield* stop
+      const sent = bodies("m", 0, 35)
+      yield* sendAll(QUEUE, sent)
+      yield* start
+      const queue = yield* mq.open({ type: "queue", name: QUEUE }, { inquire: true })
+      yield* eventually(
+        "every batch is on the queue",
+        Effect.map(mq.inquire(queue, ["CurrentQDepth"]), (a) => a.CurrentQDepth === sent.length)
+      )
+      assert.strictEqual((yield* store.depth()).messages, sent.length, "none acknowledged yet: the first is held at the gate")
+      assert.strictEqual(acknowledgements.started, 1, "one acknowledgement in progress, the others wait for it")
+      yield* Deferred.succeed(gate, undefined)
+      yield* drained
+      assert.strictEqual((yield* store.depth()).messages, 0)
+      assert.isAtMost(acknowledgements.started, 2, "the batches committed meanwhile were acknowledged together")
+      assert.deepStrictEqual((yield* takeAll(QUEUE)).map((m) => text(m.body)), sent)
+    }))
+  })
 
   it.live("new sends queue behind a backlog that is draining, and go directly again once it is empty", () =>
     run({ producer: { batchSize: 4 } })(Effect.gen(function*() {

@@ -108,12 +108,82 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
       yield* backlog.settle(destination, removed)
     })
 
+  /*
+   * Committed batches are settled (acknowledged, durably) behind the drainer's back, so that the next
+   * batches are put while the store syncs: a settler runs while there is something to settle, and
+   * settles all the batches of a destination committed meanwhile with one acknowledgement. The
+   * drainer reads ahead (`readAhead` envelopes per take) and takes again only once everything taken
+   * before is settled, so that a take never hands back an envelope already sent. A crash between a
+   * commit and its acknowledgement repeats the unsettled batches, with the same MsgIds, as before.
+   */
+  const readAhead = batchSize * 4
+  const ahead = new Map<string, Array<Stored>>()
+  const unsettled = new Map<string, number>()
+  const pausedUntil = new Map<string, number>()
+  let committed: Array<{ readonly destination: string; readonly placed: Placed }> = []
+  let settling = false
+  const settled = Latch.makeUnsafe(true)
+
+  const settleCommitted: Effect.Effect<void> = Effect.gen(function*() {
+    while (committed.length > 0) {
+      const group = committed
+      committed = []
+      const byDestination = new Map<string, Placed>()
+      for (const { destination, placed } of group) {
+        const merged = byDestination.get(destination)
+        if (merged === undefined) byDestination.set(destination, { sent: [...placed.sent], refused: [...placed.refused] })
+        else {
+          merged.sent.push(...placed.sent)
+          merged.refused.push(...placed.refused)
+        }
+      }
+      for (const [destination, placed] of byDestination) {
+        yield* settle(destination, placed).pipe(
+          Effect.catch((error) =>
+            Effect.andThen(
+              Effect.logWarning(`acknowledging what was drained to ${destination} failed, it will be sent again: ${error.message}`),
+              // Taken again, after a while: what was not acknowledged is still in the store.
+              Clock.currentTimeMillis.pipe(Effect.map((now) => pausedUntil.set(destination, now + retryDelay)))
+            )
+          )
+        )
+        const left = (unsettled.get(destination) ?? 0) - placed.sent.length - placed.refused.length
+        if (left > 0) unsettled.set(destination, left)
+        else unsettled.delete(destination)
+      }
+      yield* Latch.open(shared.wake)
+    }
+    settling = false
+    yield* Latch.open(settled)
+  }).pipe(Effect.uninterruptible)
+
+  const handOver = (destination: string, placed: Placed) =>
+    Effect.suspend(() => {
+      committed.push({ destination, placed })
+      unsettled.set(destination, (unsettled.get(destination) ?? 0) + placed.sent.length + placed.refused.length)
+      if (settling) return Effect.void
+      settling = true
+      return Effect.andThen(Latch.close(settled), Effect.forkDetach(settleCommitted))
+    })
+
+  // The next batch of a destination: from what was read ahead, else a new take once all is settled.
+  const nextBatch = (destination: string) =>
+    Effect.suspend(() => {
+      const held = ahead.get(destination)
+      if (held !== undefined && held.length > 0) return Effect.succeed(held.slice(0, batchSize))
+      if ((unsettled.get(destination) ?? 0) > 0) return Effect.succeed([])
+      return Effect.map(store.take(destination, readAhead), (taken) => {
+        ahead.set(destination, [...taken])
+        return taken.slice(0, batchSize)
+      })
+    })
+
   // The puts may be interrupted (the layer closes): the unit is then backed out. From the commit on,
-  // nothing is interrupted, so that a committed batch is also acknowledged.
+  // nothing is interrupted, so that a committed batch is also handed over to be acknowledged.
   const drainBatch = (destination: string): Effect.Effect<Outcome> =>
     Effect.uninterruptibleMask((restore) =>
       Effect.gen(function*() {
-        const batch = yield* restore(store.take(destination, batchSize))
+        const batch = yield* restore(nextBatch(destination))
         if (batch.length === 0) return "empty" as const
         const placed = yield* restore(place(batch)).pipe(
           Effect.onError(() => Effect.ignore(mq.backout))
@@ -121,12 +191,15 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
         // A commit whose outcome is unknown may have happened: the batch is put again, and the
         // duplicates, if any, carry the same MsgIds.
         yield* mq.commit
-        yield* settle(destination, placed)
+        ahead.get(destination)?.splice(0, batch.length)
+        yield* handOver(destination, placed)
         return "drained" as const
       })
     ).pipe(
       Effect.withSpan("BufferedProducer.drain", { attributes: { destination } }),
       Effect.catch((error) => {
+        // What was read ahead is read again: after a failure it may be stale (and the batch is redone).
+        ahead.delete(destination)
         const outcome = outcomeOf(error)
         return outcome === "pause"
           ? Effect.as(Effect.logWarning(`draining the buffer for ${destination} failed, trying again later: ${error.message}`), outcome)
@@ -135,7 +208,6 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
     )
 
   return Effect.gen(function*() {
-    const pausedUntil = new Map<string, number>()
     for (;;) {
       // Closed before looking, so that anything that happens during the pass opens it again.
       yield* Latch.close(shared.wake)
@@ -156,5 +228,9 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
         ? Latch.await(shared.wake)
         : Effect.timeoutOption(Latch.await(shared.wake), Duration.millis(Math.min(...resumes) - now))
     }
-  }).pipe(Effect.tapCause((cause) => Effect.logError("the buffer's drainer stopped", cause)))
+  }).pipe(
+    // Whatever was committed is acknowledged before the drainer is gone (and the store with it).
+    Effect.ensuring(Latch.await(settled)),
+    Effect.tapCause((cause) => Effect.logError("the buffer's drainer stopped", cause))
+  )
 }

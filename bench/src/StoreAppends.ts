@@ -1,0 +1,87 @@
+import { BufferStore, type Envelope } from "@resilient-mq/buffer"
+import { Effect } from "effect"
+import { type BenchResult, median, perSecond, round } from "./Result.ts"
+
+/** The body size of every store benchmark. */
+export const RECORD = 256
+
+/**
+ * The envelopes to append, made once before any clock starts and appended in every round: the raw
+ * side allocates nothing either, so that both sides measure the medium and what is put on it, not
+ * the producer's allocations (nor the garbage collector moving fresh bodies during the round).
+ */
+export const makeEnvelopes = (count: number): ReadonlyArray<Envelope> =>
+  Array.from({ length: count }, (_, i) => ({
+    destination: "BENCH.QUEUE",
+    body: new Uint8Array(RECORD).fill(0x61 + (i % 26)),
+    descriptor: {},
+    properties: {},
+    msgId: new Uint8Array(24).fill(1),
+    acceptedAt: i
+  }))
+
+/** Appends `envelopes` through the store from `producers` fibers, each awaiting its own appends. */
+export const storeRate = (envelopes: ReadonlyArray<Envelope>, producers: number) =>
+  Effect.gen(function*() {
+    const store = yield* BufferStore
+    const each = Math.floor(envelopes.length / producers)
+    const start = performance.now()
+    yield* Effect.forEach(
+      Array.from({ length: producers }, (_, p) => p),
+      (p) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < each; i++) yield* store.append(envelopes[p * each + i]!)
+        }),
+      { concurrency: "unbounded", discard: true }
+    )
+    return perSecond(each * producers, performance.now() - start)
+  })
+
+/** A store's rate against its raw medium's, each measured afresh every time it runs. */
+export interface Comparison<RS, RR> {
+  readonly name: string
+  readonly store: Effect.Effect<number, unknown, RS>
+  readonly raw: Effect.Effect<number, unknown, RR>
+  readonly target: number
+}
+
+/**
+ * Each comparison measured in `rounds` rounds after one unmeasured warm-up round (so that measured
+ * rounds run compiled code with a grown heap, as a long-running application does), store and raw
+ * alternating which goes first so that a passing disturbance of the shared disk hits both sides;
+ * the median of the rounds' ratios is the result, the medians of each side are shown beside it.
+ */
+export const compare = <RS, RR>(
+  comparisons: ReadonlyArray<Comparison<RS, RR>>,
+  rounds = 5
+): Effect.Effect<ReadonlyArray<BenchResult>, unknown, RS | RR> =>
+  Effect.forEach(comparisons, (comparison) =>
+    Effect.gen(function*() {
+      yield* comparison.store
+      yield* comparison.raw
+      const stores: Array<number> = []
+      const raws: Array<number> = []
+      const ratios: Array<number> = []
+      for (let i = 0; i < rounds; i++) {
+        let store: number
+        let raw: number
+        if (i % 2 === 0) {
+          store = yield* comparison.store
+          raw = yield* comparison.raw
+        } else {
+          raw = yield* comparison.raw
+          store = yield* comparison.store
+        }
+        stores.push(store)
+        raws.push(raw)
+        ratios.push(store / raw)
+      }
+      return {
+        name: comparison.name,
+        value: round(median(stores), 0),
+        unit: "appends/s",
+        baseline: round(median(raws), 0),
+        ratio: round(median(ratios)),
+        target: comparison.target
+      } satisfies BenchResult
+    }))
