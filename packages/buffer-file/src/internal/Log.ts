@@ -517,8 +517,9 @@ export class Log {
       return refs.length < max
     })
     const stored: Array<Stored> = []
+    // Each read is a buffer of its own holding just these records: their bodies are views of it.
     this.readFrames(refs, (ref, bytes, start, end) => {
-      const envelope = decodeEnvelope(bytes, start, end)
+      const envelope = decodeEnvelope(bytes, start, end, true)
       stored.push({ id: formatId({ segment: ref.segment.number, offset: ref.segment.offset(ref.index) }), ...envelope })
     })
     return stored

@@ -272,9 +272,12 @@ export const envelopeAcceptedAt = (bytes: Uint8Array, start: number, end: number
   return reader.f64()
 }
 
-/** The envelope in the payload `bytes[start, end)`. */
-export const decodeEnvelope = (bytes: Uint8Array, start: number, end: number): Envelope => {
-  const reader = new Reader(bytes, start, end)
+/**
+ * The envelope in the payload `bytes[start, end)`; with `owned` (see `Reader`), its body and byte
+ * fields are views of `bytes`.
+ */
+export const decodeEnvelope = (bytes: Uint8Array, start: number, end: number, owned = false): Envelope => {
+  const reader = new Reader(bytes, start, end, owned)
   readEnvelopeType(reader)
   const acceptedAt = reader.f64()
   const bodyBytes = reader.u32()

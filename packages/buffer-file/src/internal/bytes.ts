@@ -107,10 +107,18 @@ export class Reader {
   private readonly end: number
   position: number
 
-  constructor(bytes: Uint8Array, position: number, end: number) {
+  /**
+   * `owned`: `bytes` is a buffer of the caller's that nothing reuses, so byte fields can be views of
+   * it instead of copies (one allocation for a whole read instead of one per field). Otherwise (a
+   * scanner's window, reused for the next frames) they are copied.
+   */
+  private readonly owned: boolean
+
+  constructor(bytes: Uint8Array, position: number, end: number, owned = false) {
     this.bytes = bytes
     this.position = position
     this.end = end
+    this.owned = owned
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 
@@ -137,10 +145,10 @@ export class Reader {
     return this.view.getFloat64(this.take(8), true)
   }
 
-  /** `count` bytes, copied so that they do not keep the read buffer alive. */
+  /** `count` bytes: a view of an owned buffer, else a copy. */
   raw(count: number): Uint8Array {
     const at = this.take(count)
-    return this.bytes.slice(at, at + count)
+    return this.owned ? this.bytes.subarray(at, at + count) : this.bytes.slice(at, at + count)
   }
 
   bytesField(): Uint8Array {

@@ -24,6 +24,10 @@ interface Placed {
   readonly refused: Array<Refused>
 }
 
+/** Bytes of bodies the drainer reads ahead of its puts, about (at least one batch is always read). */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024
+const MAX_READ_AHEAD_BATCHES = 16
+
 const isRefusal = (error: unknown): error is MqError => isMqError(error) && error.errorClass === "permanent"
 
 // A lost connection, an unknown outcome or a backed-out unit are resolved by putting the batch again
@@ -112,12 +116,15 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
    * Committed batches are settled (acknowledged, durably) behind the drainer's back, so that the next
    * batches are put while the store syncs: a settler runs while there is something to settle, and
    * settles all the batches of a destination committed meanwhile with one acknowledgement. The
-   * drainer reads ahead (`readAhead` envelopes per take) and takes again only once everything taken
-   * before is settled, so that a take never hands back an envelope already sent. A crash between a
-   * commit and its acknowledgement repeats the unsettled batches, with the same MsgIds, as before.
+   * drainer reads ahead (several batches per take, see `readAhead`) and takes again only once
+   * everything taken before is settled, so that a take never hands back an envelope already sent. A
+   * crash between a commit and its acknowledgement repeats the unsettled batches, with the same
+   * MsgIds, as before.
    */
-  const readAhead = batchSize * 4
   const ahead = new Map<string, Array<Stored>>()
+  // Envelopes per take: as many as fit in `READ_AHEAD_BYTES` at the size of the last ones taken, from
+  // one batch (large bodies) to `MAX_READ_AHEAD_BATCHES` (small ones).
+  let readAhead = batchSize
   const unsettled = new Map<string, number>()
   const pausedUntil = new Map<string, number>()
   let committed: Array<{ readonly destination: string; readonly placed: Placed }> = []
@@ -173,6 +180,9 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
       if (held !== undefined && held.length > 0) return Effect.succeed(held.slice(0, batchSize))
       if ((unsettled.get(destination) ?? 0) > 0) return Effect.succeed([])
       return Effect.map(store.take(destination, readAhead), (taken) => {
+        const bytes = taken.reduce((sum, envelope) => sum + envelope.body.length, 0)
+        const fit = Math.floor(READ_AHEAD_BYTES / Math.max(1, bytes / Math.max(1, taken.length)))
+        readAhead = Math.max(batchSize, Math.min(fit, batchSize * MAX_READ_AHEAD_BATCHES))
         ahead.set(destination, [...taken])
         return taken.slice(0, batchSize)
       })
