@@ -1,7 +1,7 @@
 import { type CallError, isMqError, type MqError } from "@resilient-mq/core"
 import { Clock, Duration, Effect, Latch, Result } from "effect"
 import type { BufferedProducerOptions } from "../BufferedProducer.ts"
-import type { BufferStoreError, Stored } from "../BufferStore.ts"
+import type { BufferStoreError, EnvelopeId, Stored } from "../BufferStore.ts"
 import { messageOf, putEnvelope, type Shared } from "./producer.ts"
 
 /**
@@ -116,16 +116,16 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
    * Committed batches are settled (acknowledged, durably) behind the drainer's back, so that the next
    * batches are put while the store syncs: a settler runs while there is something to settle, and
    * settles all the batches of a destination committed meanwhile with one acknowledgement. The
-   * drainer reads ahead (several batches per take, see `readAhead`) and takes again only once
-   * everything taken before is settled, so that a take never hands back an envelope already sent. A
-   * crash between a commit and its acknowledgement repeats the unsettled batches, with the same
-   * MsgIds, as before.
+   * drainer reads ahead (several batches per take, see `readAhead`); a take made while batches are
+   * still being settled leaves theirs out (they are still in the store), so that nothing is sent
+   * twice, and waits once as many are unsettled as one take reads. A crash between a commit and its
+   * acknowledgement repeats the unsettled batches, with the same MsgIds, as before.
    */
   const ahead = new Map<string, Array<Stored>>()
   // Envelopes per take: as many as fit in `READ_AHEAD_BYTES` at the size of the last ones taken, from
   // one batch (large bodies) to `MAX_READ_AHEAD_BATCHES` (small ones).
   let readAhead = batchSize
-  const unsettled = new Map<string, number>()
+  const unsettled = new Map<string, Set<EnvelopeId>>()
   const pausedUntil = new Map<string, number>()
   let committed: Array<{ readonly destination: string; readonly placed: Placed }> = []
   let settling = false
@@ -154,9 +154,10 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
             )
           )
         )
-        const left = (unsettled.get(destination) ?? 0) - placed.sent.length - placed.refused.length
-        if (left > 0) unsettled.set(destination, left)
-        else unsettled.delete(destination)
+        const pending = unsettled.get(destination)
+        for (const envelope of placed.sent) pending?.delete(envelope.id)
+        for (const refused of placed.refused) pending?.delete(refused.envelope.id)
+        if (pending?.size === 0) unsettled.delete(destination)
       }
       yield* Latch.open(shared.wake)
     }
@@ -167,23 +168,32 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
   const handOver = (destination: string, placed: Placed) =>
     Effect.suspend(() => {
       committed.push({ destination, placed })
-      unsettled.set(destination, (unsettled.get(destination) ?? 0) + placed.sent.length + placed.refused.length)
+      let pending = unsettled.get(destination)
+      if (pending === undefined) unsettled.set(destination, pending = new Set())
+      for (const envelope of placed.sent) pending.add(envelope.id)
+      for (const refused of placed.refused) pending.add(refused.envelope.id)
       if (settling) return Effect.void
       settling = true
       return Effect.andThen(Latch.close(settled), Effect.forkDetach(settleCommitted))
     })
 
-  // The next batch of a destination: from what was read ahead, else a new take once all is settled.
+  // The next batch of a destination: from what was read ahead, else a new take without what is
+  // still being settled.
   const nextBatch = (destination: string) =>
     Effect.suspend(() => {
       const held = ahead.get(destination)
       if (held !== undefined && held.length > 0) return Effect.succeed(held.slice(0, batchSize))
-      if ((unsettled.get(destination) ?? 0) > 0) return Effect.succeed([])
-      return Effect.map(store.take(destination, readAhead), (taken) => {
-        const bytes = taken.reduce((sum, envelope) => sum + envelope.body.length, 0)
-        const fit = Math.floor(READ_AHEAD_BYTES / Math.max(1, bytes / Math.max(1, taken.length)))
-        readAhead = Math.max(batchSize, Math.min(fit, batchSize * MAX_READ_AHEAD_BATCHES))
-        ahead.set(destination, [...taken])
+      const pending = unsettled.get(destination)
+      const skip = pending?.size ?? 0
+      if (skip >= readAhead) return Effect.succeed([])
+      return Effect.map(store.take(destination, readAhead + skip), (all) => {
+        const taken = pending === undefined ? [...all] : all.filter((envelope) => !pending.has(envelope.id))
+        if (taken.length > 0) {
+          const bytes = taken.reduce((sum, envelope) => sum + envelope.body.length, 0)
+          const fit = Math.floor(READ_AHEAD_BYTES / Math.max(1, bytes / taken.length))
+          readAhead = Math.max(batchSize, Math.min(fit, batchSize * MAX_READ_AHEAD_BATCHES))
+        }
+        ahead.set(destination, taken)
         return taken.slice(0, batchSize)
       })
     })
