@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import { type BenchResult, median, perSecond, round, temporaryFolder } from "./Result.ts"
 
 const QUEUE = "BENCH.DRAIN"
+const unbounded = { messages: Number.POSITIVE_INFINITY }
 const body = new Uint8Array(256).fill(0x62)
 
 /** Fills a file store with `count` messages for the queue (without fsync: the fill is not measured). */
@@ -26,7 +27,7 @@ const fill = (directory: string, count: number) =>
         }),
       { concurrency: "unbounded", discard: true }
     )
-  }).pipe(Effect.provide(FileStore.layerFile({ directory, fsync: "never" })))
+  }).pipe(Effect.provide(FileStore.layerFile({ directory, fsync: "never", capacity: unbounded })))
 
 /** The rate of `count` bare puts to an empty queue of the emulator, which is emptied again after. */
 const barePutRate = (count: number) =>
@@ -66,7 +67,7 @@ export const drainedRate = (count: number) =>
       )
       while ((yield* store.depth()).messages > 0) yield* Effect.sleep("5 millis")
       return perSecond(count, performance.now() - start)
-    }).pipe(Effect.scoped, Effect.provide(FileStore.layerFile({ directory })))
+    }).pipe(Effect.scoped, Effect.provide(FileStore.layerFile({ directory, capacity: unbounded })))
     const mqi = yield* Mqi
     const hconn = yield* mqi.connect({ queueManager: "QM1" })
     const queue = yield* mqi.open(hconn, { type: "queue", name: QUEUE }, { inquire: true })

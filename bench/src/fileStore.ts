@@ -27,7 +27,7 @@ const rawRate = (count: number, every: number) =>
 const fileStoreRate = (envelopes: ReadonlyArray<Envelope>, producers: number) =>
   Effect.scoped(Effect.gen(function*() {
     const directory = yield* temporaryFolder
-    return yield* storeRate(envelopes, producers).pipe(Effect.provide(FileStore.layerFile({ directory })))
+    return yield* storeRate(envelopes, producers).pipe(Effect.provide(FileStore.layerFile({ directory, capacity: { messages: Number.POSITIVE_INFINITY } })))
   }))
 
 /** Durable appends to the file store against the raw medium, concurrent and one at a time. */

@@ -11,6 +11,7 @@ import { Effect } from "effect"
 const [mode, directory = "", count = "1000000"] = process.argv.slice(2)
 const body = new Uint8Array(100).fill(0x61)
 const msgId = new Uint8Array(24).fill(2)
+const unbounded = { messages: Number.POSITIVE_INFINITY }
 
 const fill = Effect.gen(function*() {
   const store = yield* BufferStore
@@ -27,7 +28,7 @@ const fill = Effect.gen(function*() {
     { concurrency: "unbounded", discard: true }
   )
   return { messages: (yield* store.depth()).messages }
-}).pipe(Effect.provide(FileStore.layerFile({ directory, fsync: "never" })))
+}).pipe(Effect.provide(FileStore.layerFile({ directory, fsync: "never", capacity: unbounded })))
 
 const open = Effect.gen(function*() {
   const store = yield* BufferStore
@@ -36,6 +37,6 @@ const open = Effect.gen(function*() {
   for (const destination of yield* store.destinations) yield* store.take(destination, 64)
   globalThis.gc?.()
   return { rssMB: process.memoryUsage().rss / 2 ** 20, messages: depth.messages }
-}).pipe(Effect.provide(FileStore.layerFile({ directory })))
+}).pipe(Effect.provide(FileStore.layerFile({ directory, capacity: unbounded })))
 
 console.log(JSON.stringify(await Effect.runPromise(mode === "fill" ? fill : open)))

@@ -5,7 +5,7 @@
 // file store, or with `--store sqlite` / `--store redis` one of those):
 //   demo: sent=N delivered=N lost=0 duplicates=D outages=K
 import { NodeRedis } from "@effect/platform-node"
-import { BufferedProducer, BufferStore, layer as producerLayer, withCapacity } from "@resilient-mq/buffer"
+import { BufferedProducer, BufferStore, layer as producerLayer } from "@resilient-mq/buffer"
 import * as FileStore from "@resilient-mq/buffer-file"
 import * as RedisStore from "@resilient-mq/buffer-redis"
 import { redisServer } from "@resilient-mq/buffer-redis/testing"
@@ -70,9 +70,7 @@ export const runDemo = (options: DemoOptions): Effect.Effect<DemoResult, unknown
         Layer.provide(NodeRedis.layer({ socket: { host: "127.0.0.1", port: server.port }, disableOfflineQueue: true })),
         Layer.provide(Retry.layerDefault)
       )))
-    : Layer.effect(BufferStore, Effect.flatMap(BufferStore, (inner) => withCapacity(inner, capacity))).pipe(
-      Layer.provide(FileStore.layerFile({ directory }))
-    )
+    : FileStore.layerFile({ directory, capacity })
   const services: Layer.Layer<BufferedProducer | MqConnection | BufferStore | Mqi | QueueManagerControl, unknown> = producerLayer().pipe(
     Layer.provideMerge(connection),
     Layer.provideMerge(store),

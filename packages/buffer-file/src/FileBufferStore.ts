@@ -44,8 +44,9 @@ export interface FileStoreOptions {
    */
   readonly syncOnThreadPool?: boolean | undefined
   /**
-   * A capacity to enforce, through `withCapacity` of `@resilient-mq/buffer` (the store itself never
-   * refuses or drops an append). Default: none, the disk is the limit.
+   * The capacity, enforced through `withCapacity` of `@resilient-mq/buffer` (the store itself never
+   * refuses or drops an append). Default: 10,000 messages, no byte limit, `reject`;
+   * `{ messages: Infinity }` leaves the disk as the only limit.
    */
   readonly capacity?: CapacityOptions | undefined
 }
@@ -279,7 +280,7 @@ const make = Effect.fnUntraced(function*(options: FileStoreOptions) {
     statistics: Effect.sync(() => ({ ...log.counters, segments: log.segments.size, indexBytes: log.indexBytes() }))
   })
 
-  const bounded = options.capacity === undefined ? store : yield* withCapacity(store, options.capacity)
+  const bounded = yield* withCapacity(store, options.capacity)
   return Context.make(BufferStore, bounded).pipe(Context.add(FileBufferStore, file))
 })
 

@@ -46,4 +46,16 @@ describe("options", () => {
       }))
       assert.deepStrictEqual(failureTag(second), ["BufferFull"])
     }))
+
+  it.effect("hold 10,000 messages when no capacity is given, as every store of @resilient-mq/buffer", () =>
+    Effect.gen(function*() {
+      const directory = yield* temporaryFolder
+      const store = Context.get(yield* Layer.build(layerFile({ directory, fsync: "never" })), BufferStore)
+      yield* Effect.forEach(Array.from({ length: 10_000 }, (_, n) => n), (n) => store.append(envelope(n)), {
+        concurrency: 64,
+        discard: true
+      })
+      assert.deepStrictEqual(failureTag(yield* Effect.exit(store.append(envelope(10_000)))), ["BufferFull"])
+      assert.strictEqual((yield* store.depth()).messages, 10_000)
+    }).pipe(Effect.scoped))
 })

@@ -34,8 +34,9 @@ export interface RedisStoreOptions {
   /** How long one call to Redis may take before it counts as failed (and is retried). Default 5 seconds. */
   readonly timeout?: Duration.Input | undefined
   /**
-   * A capacity to enforce, through `withCapacity` of `@resilient-mq/buffer`; its accounts are kept
-   * by each instance (see the README). Default: none, Redis's `maxmemory` is the limit.
+   * The capacity, enforced through `withCapacity` of `@resilient-mq/buffer`; its accounts are kept
+   * by each instance (see the README). Default: 10,000 messages, no byte limit, `reject`;
+   * `{ messages: Infinity }` leaves Redis's `maxmemory` as the only limit.
    */
   readonly capacity?: CapacityOptions | undefined
 }
@@ -379,7 +380,7 @@ const make = Effect.fnUntraced(function*(options: RedisStoreOptions) {
 
   const store = BufferStore.of({ append, take, acknowledge, destinations, depth, deadLetter, deadLetters })
   const own = RedisBufferStore.of({ prefix, instance, persistence, leases: Effect.sync(() => [...held.keys()]) })
-  const bounded = options.capacity === undefined ? store : yield* withCapacity(store, options.capacity)
+  const bounded = yield* withCapacity(store, options.capacity)
   return Context.make(BufferStore, bounded).pipe(Context.add(RedisBufferStore, own))
 })
 

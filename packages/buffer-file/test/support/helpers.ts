@@ -10,8 +10,9 @@ import { FileBufferStore, type FileStoreOptions, layerFile } from "../../src/ind
 export const temporaryFolder: Effect.Effect<string, never, Scope.Scope> = Effect.map(temporaryDirectory, (dir) => path.join(dir, "store"))
 
 /** A store over `directory`, open until the scope closes: both of its services. */
+// Unbounded unless a test says otherwise: these tests are about the log; the capacity is `withCapacity`'s.
 export const open = (directory: string, options: Omit<FileStoreOptions, "directory"> = {}) =>
-  Layer.build(layerFile({ directory, ...options })).pipe(
+  Layer.build(layerFile({ directory, capacity: { messages: Number.POSITIVE_INFINITY }, ...options })).pipe(
     Effect.map((context) => ({ store: Context.get(context, BufferStore), file: Context.get(context, FileBufferStore) }))
   )
 
