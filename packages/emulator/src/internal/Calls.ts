@@ -10,6 +10,8 @@ export interface Call {
   readonly verb: Verb
   readonly object: string | undefined
   readonly queueManager: string | undefined
+  /** The connection it is made on, whose end `run` answers however late it came. */
+  readonly connection?: Connection
 }
 
 export const handleOf = (connection: Connection, hobj: number): Handle =>
@@ -24,6 +26,11 @@ export const makeCalls = <E>(model: EmulatorModel, fail: (call: Call, failure: M
   const run = <A>(call: Call, f: () => A): Effect.Effect<A, E> =>
     Effect.suspend(() => {
       try {
+        // The connection may have ended since the frame looked (another fiber broke or stopped it in
+        // between): the call answers that end, as MQ would, instead of doing its work on what is left
+        // (a commit of a unit the end backed out, a put through a handle the end closed).
+        const ended = call.verb === "MQDISC" ? undefined : call.connection?.ended
+        if (ended !== undefined) throw new MqFailure(ended)
         return Effect.succeed(f())
       } catch (error) {
         if (error instanceof MqFailure) return Effect.fail(fail(call, error))
@@ -48,7 +55,7 @@ export const makeCalls = <E>(model: EmulatorModel, fail: (call: Call, failure: M
         return yield* Effect.fail(fail({ verb, object, queueManager: undefined }, new MqFailure(ReasonCode.HCONN_ERROR)))
       }
       const queueManager = connection.queueManager
-      const call: Call = { verb, object, queueManager: queueManager.name }
+      const call: Call = { verb, object, queueManager: queueManager.name, connection }
       const delay = queueManager.faults.delayOf(verb)
       if (delay > 0) yield* Effect.sleep(delay)
       if (connection.ended !== undefined && verb !== "MQDISC") {
