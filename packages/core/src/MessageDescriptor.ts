@@ -15,6 +15,18 @@ export const MsgType = {
   DATAGRAM: 8
 } as const
 
+/**
+ * `MQRO_*` report options that say how a reply is correlated: by default (`COPY_MSG_ID_TO_CORREL_ID`
+ * and `NEW_MSG_ID`, both 0) the reply's CorrelId is the request's MsgId and its MsgId is new;
+ * `PASS_CORREL_ID` asks for the request's CorrelId instead, `PASS_MSG_ID` for its MsgId.
+ */
+export const Report = {
+  NEW_MSG_ID: 0x0,
+  COPY_MSG_ID_TO_CORREL_ID: 0x0,
+  PASS_CORREL_ID: 0x40,
+  PASS_MSG_ID: 0x80
+} as const
+
 /** `MQEI_UNLIMITED`: a message that never expires. Expiry is in tenths of a second, as in MQ. */
 export const EXPIRY_UNLIMITED = -1
 

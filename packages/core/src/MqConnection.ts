@@ -125,6 +125,10 @@ export type CallError = MqError | ConnectionUnavailable
  * so does every syncpoint call until the unit is ended by `backout` (or `commit`, which reports 2003).
  */
 export class MqConnection extends Context.Service<MqConnection, {
+  /** How it reaches the queue manager, as validated when the layer was built. */
+  readonly connect: ConnectOptions
+  /** Where it may reconnect to (the layer's `reconnect` option, `any` when not given). */
+  readonly reconnect: ReconnectMode
   readonly state: SubscriptionRef.SubscriptionRef<ConnectionState>
   readonly events: Stream.Stream<ConnectionEvent>
   /** The queue manager currently connected to (waits while reconnecting). */

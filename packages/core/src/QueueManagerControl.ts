@@ -49,6 +49,15 @@ export class QueueManagerControl extends Context.Service<QueueManagerControl, {
   readonly defineTopic: (queueManager: string, name: string, topicString: string) => Effect.Effect<void>
   /** Break every connection to the queue manager: their next call, and consumers, get 2009. */
   readonly breakConnections: (queueManager: string) => Effect.Effect<void>
+  /**
+   * The MQ client's own reconnect (MQCNO_RECONNECT) moves every connection of `from` to `to`, another
+   * running queue manager, without the application seeing a broken connection: the same connection
+   * handle, its objects reopened there by name, its unit of work backed out (its next syncpoint call
+   * and its commit answer 2003). The `ibmmq` binding reports no such reconnect: only an inquiry of the
+   * queue manager's QMID shows it. A connection with a subscription, or with an object `to` cannot
+   * open, is not reinstated: it ends with 2548 (MQRC_RECONNECT_FAILED).
+   */
+  readonly moveConnections: (from: string, to: string) => Effect.Effect<void>
   readonly stop: (queueManager: string, options: StopOptions) => Effect.Effect<void>
   /** Start a stopped queue manager: persistent messages are back, non-persistent ones are gone. */
   readonly start: (queueManager: string) => Effect.Effect<void>

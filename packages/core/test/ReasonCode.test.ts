@@ -3,7 +3,7 @@ import { readHeaderReasonCodes } from "../scripts/generate-reason-codes.ts"
 import { Attribute, type AttributeName, DefinitionType, Inhibit, QueueType } from "../src/Attribute.ts"
 import { MQCO, MQGMO, MQMO, MQOO, MQPMO, MQSO, MQWI_UNLIMITED } from "../src/MqiConstants.ts"
 import { reasonCodeTable } from "../src/internal/reasonCodeTable.ts"
-import { EXPIRY_UNLIMITED, Format, MsgType, Persistence, PRIORITY_AS_Q_DEF } from "../src/MessageDescriptor.ts"
+import { EXPIRY_UNLIMITED, Format, MsgType, Persistence, PRIORITY_AS_Q_DEF, Report } from "../src/MessageDescriptor.ts"
 import { allReasonCodes, CompletionCode, ReasonCode, reasonName } from "../src/ReasonCode.ts"
 import { headerNumber, headerString } from "./cmqcHeader.ts"
 
@@ -159,11 +159,12 @@ describe("MQI constants equal cmqc.h's #defines", () => {
     }
   })
 
-  it("message descriptor values (MQPER_, MQMT_, MQEI_, MQPRI_, MQFMT_) are the header's", () => {
+  it("message descriptor values (MQPER_, MQMT_, MQRO_, MQEI_, MQPRI_, MQFMT_) are the header's", () => {
     assert.strictEqual(Persistence.NOT_PERSISTENT, headerNumber("MQPER_NOT_PERSISTENT"))
     assert.strictEqual(Persistence.PERSISTENT, headerNumber("MQPER_PERSISTENT"))
     assert.strictEqual(Persistence.AS_Q_DEF, headerNumber("MQPER_PERSISTENCE_AS_Q_DEF"))
     for (const [name, value] of Object.entries(MsgType)) assert.strictEqual(value, headerNumber(`MQMT_${name}`), name)
+    for (const [name, value] of Object.entries(Report)) assert.strictEqual(value, headerNumber(`MQRO_${name}`), name)
     assert.strictEqual(EXPIRY_UNLIMITED, headerNumber("MQEI_UNLIMITED"))
     assert.strictEqual(PRIORITY_AS_Q_DEF, headerNumber("MQPRI_PRIORITY_AS_Q_DEF"))
     // Descriptors carry strings without MQ's trailing blanks, so the formats are the header's, trimmed.

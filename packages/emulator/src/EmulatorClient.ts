@@ -61,6 +61,7 @@ export const layerClient = (
       deleteQueue: (queueManager, name) => act("deleteQueue", { queueManager, name }),
       defineTopic: (queueManager, name, topicString) => act("defineTopic", { queueManager, name, topicString }),
       breakConnections: (queueManager) => act("breakConnections", { queueManager }),
+      moveConnections: (from, to) => act("moveConnections", { queueManager: from, target: to }),
       stop: (queueManager, options) => act("stop", { queueManager, ...options }),
       start: (queueManager) => act("start", { queueManager }),
       restart: (queueManager) => act("restart", { queueManager }),

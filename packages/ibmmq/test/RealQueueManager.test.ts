@@ -28,6 +28,7 @@ const noControl = QueueManagerControl.of({
   deleteQueue: unavailable("deleteQueue"),
   defineTopic: unavailable("defineTopic"),
   breakConnections: unavailable("breakConnections"),
+  moveConnections: unavailable("moveConnections"),
   stop: unavailable("stop"),
   start: unavailable("start"),
   restart: unavailable("restart"),

@@ -2,7 +2,7 @@ import { MQOO, type Message } from "@resilient-mq/core"
 import type { LocalQueue, Position, Waiter } from "./LocalQueue.ts"
 import { MqFailure } from "./MqFailure.ts"
 import type { AliasQueue } from "./QueueObjects.ts"
-import type { QueueManager } from "./QueueManager.ts"
+import type { GetRequest, QueueManager } from "./QueueManager.ts"
 import type { StoredMessage } from "./StoredMessage.ts"
 import type { SubscriptionRecord } from "./Subscriptions.ts"
 import { UnitOfWork } from "./UnitOfWork.ts"
@@ -95,13 +95,27 @@ export class PendingGet implements Waiter {
   private done = false
 
   constructor(
-    readonly handle: QueueHandle,
+    /** The handle it waits on: another one after its connection moved (`moveTo`). */
+    public handle: QueueHandle,
+    readonly request: GetRequest,
     readonly browse: boolean,
     readonly specific: boolean,
     readonly failIfQuiescing: boolean,
-    private readonly tryGet: () => Message | undefined,
+    private tryGet: () => Message | undefined,
     private readonly complete: (result: WaitResult) => void
   ) {}
+
+  /**
+   * Its connection moved to another queue manager (the MQ client's reconnect): the get goes on
+   * waiting there, on `handle`, trying with `tryGet`.
+   */
+  moveTo(handle: QueueHandle, tryGet: () => Message | undefined): void {
+    if (this.done) return
+    this.handle.queue.waiters.delete(this)
+    this.handle = handle
+    this.tryGet = tryGet
+    handle.queue.waiters.add(this)
+  }
 
   attempt(): boolean {
     let message: Message | undefined
@@ -155,7 +169,8 @@ export class Connection {
 
   constructor(
     readonly id: number,
-    readonly queueManager: QueueManager,
+    /** Another one after the MQ client's reconnect moved the connection (`moveConnections`). */
+    public queueManager: QueueManager,
     /** The identity messages are put with (MQMD UserIdentifier). */
     readonly user: string,
     readonly applicationName: string,

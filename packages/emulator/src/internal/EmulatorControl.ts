@@ -38,6 +38,7 @@ export const makeControl = (model: EmulatorModel) => {
     deleteQueue: (queueManager, name) => on(queueManager, (qm) => qm.removeQueue(name)),
     defineTopic: (queueManager, name, topicString) => on(queueManager, (qm) => qm.defineTopic(name, topicString)),
     breakConnections: (queueManager) => on(queueManager, (qm) => qm.breakConnections()),
+    moveConnections: (from, to) => Effect.flatten(on(to, (target) => on(from, (qm) => qm.moveConnections(target)))),
     stop: (queueManager, options) => on(queueManager, (qm) => qm.stop(options.mode, options.reconnect ?? false)),
     start: (queueManager) => on(queueManager, (qm) => qm.start()),
     restart: (queueManager) =>

@@ -338,6 +338,89 @@ export class QueueManager {
   }
 
   /**
+   * The MQ client's own reconnect (MQCNO_RECONNECT, MQ-BEHAVIOUR §6.2) moves every connection to
+   * `target`, another queue manager, without a broken connection for the application to see: the
+   * same Hconn and handle numbers, its objects reopened there by name (a temporary dynamic queue it
+   * created made again under its name), its waiting gets waiting there, its unit of work backed out
+   * here (its next syncpoint get or put answers 2003, and so does its commit). A connection with a
+   * subscription, or with an object the target cannot open the same way, cannot be reinstated: it
+   * ends with 2548 (MQRC_RECONNECT_FAILED).
+   */
+  moveConnections(target: QueueManager): void {
+    if (target === this) return
+    if (target.state !== "running") throw new Error(`cannot move connections to ${target.name}: it is ${target.state}`)
+    for (const connection of [...this.connections]) this.moveConnection(connection, target)
+    this.stopIfQuiesced()
+  }
+
+  private moveConnection(connection: Connection, target: QueueManager): void {
+    if (connection.unitOfWork.size > 0) connection.unitOfWork.doom()
+    let reopen: ReadonlyArray<() => Handle>
+    try {
+      // Every object is checked before any is opened, so that a refusal leaves nothing half moved.
+      reopen = [...connection.handles.values()].map((handle) => target.reopening(handle))
+    } catch (error) {
+      if (!(error instanceof MqFailure)) throw error
+      this.end(connection, ReasonCode.RECONNECT_FAILED)
+      return
+    }
+    const old = [...connection.handles.values()]
+    const moved = new Map(reopen.map((open) => {
+      const handle = open()
+      return [handle.id, handle] as const
+    }))
+    for (const wait of [...connection.waits]) {
+      const handle = moved.get(wait.handle.id)
+      if (handle?.kind === "queue") wait.moveTo(handle, () => target.getNow(handle, wait.request))
+    }
+    for (const handle of old) this.release(handle, false)
+    for (const handle of moved.values()) connection.handles.set(handle.id, handle)
+    this.connections.delete(connection)
+    connection.queueManager = target
+    target.connections.add(connection)
+    for (const handle of moved.values()) if (handle.kind === "queue") handle.queue.serviceWaiters()
+  }
+
+  /**
+   * How a handle of a moving connection opens here, under its number; refuses (before opening
+   * anything) what cannot be: a subscription, an object not defined here, input already taken.
+   */
+  private reopening(handle: Handle): () => Handle {
+    const connection = handle.connection
+    switch (handle.kind) {
+      case "subscription":
+        return refuse(ReasonCode.RECONNECT_FAILED, handle.name)
+      case "topic":
+        return () => new TopicHandle(handle.id, connection, handle.topicString, handle.options)
+      case "queue-manager":
+        return () => new QueueManagerHandle(handle.id, connection, handle.options)
+      case "queue": {
+        const name = handle.name
+        if (handle.ownsQueue) {
+          if (this.objects.has(name)) refuse(ReasonCode.OBJECT_ALREADY_EXISTS, name)
+          return () => {
+            const queue = new LocalQueue(
+              name,
+              { ...handle.queue.attributes },
+              "temporary",
+              creationDateTime(this.env.now()),
+              this.queueEvents
+            )
+            this.objects.set(name, queue)
+            return this.openLocal(connection, queue, undefined, handle.options, true, handle.id)
+          }
+        }
+        const found = this.objects.get(name)
+        const alias = found?.kind === "alias" ? found : undefined
+        const queue = alias === undefined ? found : this.objects.get(alias.target)
+        if (queue?.kind !== "local") return refuse(ReasonCode.UNKNOWN_OBJECT_NAME, name)
+        checkInputAvailable(queue, handle.options)
+        return () => this.openLocal(connection, queue, alias, handle.options, false, handle.id)
+      }
+    }
+  }
+
+  /**
    * A connection lost without MQDISC (a client that vanished): as broken, its unit of work backed
    * out (MQ-BEHAVIOUR §1.8).
    */
@@ -500,16 +583,16 @@ export class QueueManager {
     queue: LocalQueue,
     alias: AliasQueue | undefined,
     options: number,
-    ownsQueue: boolean
+    ownsQueue: boolean,
+    id: number = this.env.nextId()
   ): QueueHandle {
+    checkInputAvailable(queue, options)
     if ((options & INPUT) !== 0) {
-      const exclusive = (options & MQOO.INPUT_EXCLUSIVE) !== 0
-      if (exclusive ? queue.openInputCount > 0 : queue.exclusiveInput) refuse(ReasonCode.OBJECT_IN_USE, queue.name)
       queue.openInputCount++
-      queue.exclusiveInput = exclusive
+      queue.exclusiveInput = (options & MQOO.INPUT_EXCLUSIVE) !== 0
     }
     if ((options & MQOO.OUTPUT) !== 0) queue.openOutputCount++
-    return new QueueHandle(this.env.nextId(), connection, queue, alias, options, ownsQueue)
+    return new QueueHandle(id, connection, queue, alias, options, ownsQueue)
   }
 
   private createDynamicQueue(model: ModelQueue, requested: string): LocalQueue {
@@ -791,6 +874,7 @@ export class QueueManager {
     const criteria = criteriaOf(request)
     const pending = new PendingGet(
       handle,
+      request,
       (request.options & BROWSE) !== 0,
       criteria.msgId !== undefined || criteria.correlId !== undefined || criteria.groupId !== undefined,
       (request.options & MQGMO.FAIL_IF_QUIESCING) !== 0,
@@ -1023,6 +1107,13 @@ export class QueueManager {
     const queue = this.objects.get(subscription.destination)
     if (queue?.kind === "local") this.deleteQueue(queue)
   }
+}
+
+/** Input is refused while another handle has the queue for exclusive input, or any for an exclusive open (2042). */
+const checkInputAvailable = (queue: LocalQueue, options: number): void => {
+  if ((options & INPUT) === 0) return
+  const exclusive = (options & MQOO.INPUT_EXCLUSIVE) !== 0
+  if (exclusive ? queue.openInputCount > 0 : queue.exclusiveInput) refuse(ReasonCode.OBJECT_IN_USE, queue.name)
 }
 
 const criteriaOf = (request: GetRequest): MatchCriteria => {

@@ -337,6 +337,7 @@ export const makeWireOps = (model: EmulatorModel) => {
     defineTopic: ({ name, queueManager, topicString }) =>
       control.defineTopic(queueManager, name, topicString).pipe(Effect.as(null)),
     breakConnections: ({ queueManager }) => control.breakConnections(queueManager).pipe(Effect.as(null)),
+    moveConnections: ({ queueManager, target }) => control.moveConnections(queueManager, target).pipe(Effect.as(null)),
     stop: ({ queueManager, ...options }) => control.stop(queueManager, options).pipe(Effect.as(null)),
     start: ({ queueManager }) => control.start(queueManager).pipe(Effect.as(null)),
     restart: ({ queueManager }) => control.restart(queueManager).pipe(Effect.as(null)),
@@ -371,9 +372,14 @@ export const makeWireOps = (model: EmulatorModel) => {
       const decoded = Schema.decodeUnknownExit(Schema.fromJsonString(spec.request))(json)
       if (decoded._tag === "Failure") return Effect.succeed(controlFailure(Cmqc.RC_UNEXPECTED_ERROR, String(decoded.cause)))
       const request: ControlRequest<K> = decoded.value
-      if ("queueManager" in request && model.queueManager(request.queueManager) === undefined) {
+      const named = [
+        ...("queueManager" in request ? [request.queueManager] : []),
+        ...("target" in request ? [request.target] : [])
+      ]
+      const unknown = named.find((name) => model.queueManager(name) === undefined)
+      if (unknown !== undefined) {
         return Effect.succeed(
-          controlFailure(ReasonCode.Q_MGR_NAME_ERROR, `the emulator has no queue manager named ${request.queueManager}`)
+          controlFailure(ReasonCode.Q_MGR_NAME_ERROR, `the emulator has no queue manager named ${unknown}`)
         )
       }
       const handler: (request: ControlRequest<K>) => Effect.Effect<ControlResult<K>> = handlers[name]

@@ -542,6 +542,8 @@ export const makeConnection = Effect.fnUntraced(function*(deps: Dependencies) {
   )
 
   return MqConnection.of({
+    connect,
+    reconnect: mode,
     state,
     events: Stream.fromPubSub(events),
     queueManager: Effect.map(awaitLive, (l) => l.identity),

@@ -13,7 +13,7 @@ import {
 import { isMqError } from "../../MqError.ts"
 import { Mqi } from "../../Mqi.ts"
 import { QueueManagerControl } from "../../QueueManagerControl.ts"
-import { defineQueue, type SuiteLayer, text, uniqueTopic } from "./helpers.ts"
+import { defineQueue, type SuiteLayer, text, uniqueName, uniqueTopic } from "./helpers.ts"
 
 /** What the resilience cases run against: a queue manager, and optionally a group of two. */
 export interface ResilienceTarget {
@@ -365,6 +365,34 @@ export const resilienceCases = (suiteLayer: SuiteLayer, target: ResilienceTarget
           assert.isTrue(
             reconnected?._tag === "Reconnected" && !reconnected.sameQueueManager && reconnected.qmid === second.qmid
           )
+        })))
+
+      it.live("a move by the MQ client's own reconnect goes unseen: no event, no new identity, only MQINQ tells", () =>
+        onGroup("any")(Effect.gen(function*() {
+          const connection = yield* MqConnection
+          const control = yield* QueueManagerControl
+          const events = yield* recordEvents
+          const first = yield* connectedTo
+          const other = group.members.find((member) => member !== first.name) ?? first.name
+          // A queue of the same name on both, as the MQ client reopens queues by name.
+          const name = uniqueName("MOVED")
+          for (const member of group.members) {
+            yield* control.defineQueue(member, name)
+            yield* Effect.addFinalizer(() => control.deleteQueue(member, name).pipe(Effect.exit, Effect.asVoid))
+          }
+          const queue = yield* connection.open({ type: "queue", name }, { output: true, input: "shared" })
+          const manager = yield* connection.open({ type: "queue-manager" }, { inquire: true })
+          yield* connection.put(queue, { body: "in a unit" }, { syncpoint: true })
+          yield* control.moveConnections(first.name, other)
+          const inquired = yield* connection.inquire(manager, ["QMgrName", "QMgrIdentifier"])
+          assert.strictEqual(inquired.QMgrName, other)
+          assert.notStrictEqual(inquired.QMgrIdentifier, first.qmid)
+          assert.deepStrictEqual(yield* connectedTo, first)
+          const commit = yield* Effect.flip(connection.commit)
+          assert.isTrue(isMqError(commit) && commit.reason === 2003, String(commit))
+          yield* connection.put(queue, { body: "after the move" })
+          assert.deepStrictEqual(Option.map(yield* connection.get(queue), text), Option.some("after the move"))
+          assert.deepStrictEqual(yield* events.tags, [])
         })))
 
       it.live("after a failover `same` refuses the other queue manager and fails", () =>

@@ -46,6 +46,7 @@ export const ControlOps = {
     Schema.Null
   ),
   breakConnections: control(Op.BREAK_CONNECTIONS, OnQueueManager, Schema.Null),
+  moveConnections: control(Op.MOVE_CONNECTIONS, Schema.Struct({ ...QueueManager, target: Schema.String }), Schema.Null),
   stop: control(
     Op.STOP,
     Schema.Struct({

@@ -35,7 +35,8 @@ export const Op = {
   BACK_OUT_UNITS_OF_WORK: 112,
   CONNECTIONS: 113,
   ADD_QUEUE_MANAGER: 114,
-  SET_GROUP: 115
+  SET_GROUP: 115,
+  MOVE_CONNECTIONS: 116
 } as const
 
 /** The largest payload accepted: MQ's largest message (100 MB) with room for its descriptor. */

@@ -1,0 +1,3 @@
+export * from "./Errors.ts"
+export * from "./ReplyAffinity.ts"
+export * as Responder from "./Responder.ts"
