@@ -38,7 +38,7 @@ export interface Shared {
   /** Opened whenever there may be something for the drainer to do: an append landed, a (re)connect. */
   readonly wake: Latch.Latch
   /** The queue opened for output (and for the context the options set), opened once. */
-  readonly output: (destination: string, options: SendOptions | undefined) => Effect.Effect<MqObject, CallError>
+  readonly output: Output
 }
 
 const encoder = new TextEncoder()
@@ -60,16 +60,17 @@ export const putEnvelope = (
   envelope: Envelope,
   message: OutgoingMessage,
   syncpoint: boolean
-): Effect.Effect<MessageDescriptor, CallError> =>
-  Effect.flatMap(
-    shared.output(queue, envelope.options),
-    (object) =>
-      shared.mq.put(
-        object,
-        message,
-        envelope.options === undefined ? (syncpoint ? IN_UNIT : OUTSIDE_UNIT) : { ...envelope.options, syncpoint }
-      )
-  )
+): Effect.Effect<MessageDescriptor, CallError> => {
+  const put = (object: MqObject) =>
+    shared.mq.put(
+      object,
+      message,
+      envelope.options === undefined ? (syncpoint ? IN_UNIT : OUTSIDE_UNIT) : { ...envelope.options, syncpoint }
+    )
+  // Straight to the put once the queue is open: the drainer puts thousands.
+  const opened = shared.output.opened(queue, envelope.options)
+  return opened === undefined ? Effect.flatMap(shared.output.open(queue, envelope.options), put) : put(opened)
+}
 
 // The put options of envelopes without options of their own, made once: the drainer puts thousands.
 const IN_UNIT = { syncpoint: true }
@@ -78,6 +79,17 @@ const OUTSIDE_UNIT = { syncpoint: false }
 // Putting with a context set by the application needs the queue opened for that context.
 const openContext = (options: SendOptions | undefined) =>
   options?.context === "set-identity" || options?.context === "set-all" ? options.context : undefined
+
+const outputKey = (destination: string, context: ReturnType<typeof openContext>) =>
+  context === undefined ? destination : `${destination}\u0000${context}`
+
+/** Queues opened for output, by destination and context. */
+export interface Output {
+  /** The queue, opened once (the first call opens it, later ones wait for that open or reuse it). */
+  readonly open: (destination: string, options: SendOptions | undefined) => Effect.Effect<MqObject, CallError>
+  /** The queue if it is open already. */
+  readonly opened: (destination: string, options: SendOptions | undefined) => MqObject | undefined
+}
 
 /**
  * Opens queues for output once and remembers them. The open runs in a fiber of its own that waiters
@@ -88,17 +100,17 @@ const makeOutput = Effect.fnUntraced(function*(mq: MqConnection["Service"]) {
   const scope = yield* Effect.scope
   const opened = new Map<string, MqObject>()
   const opening = new Map<string, Deferred.Deferred<MqObject, CallError>>()
-  return (destination: string, options: SendOptions | undefined): Effect.Effect<MqObject, CallError> =>
+  const open = (destination: string, options: SendOptions | undefined): Effect.Effect<MqObject, CallError> =>
     Effect.suspend(() => {
       const context = openContext(options)
-      const key = context === undefined ? destination : `${destination}\u0000${context}`
+      const key = outputKey(destination, context)
       const ready = opened.get(key)
       if (ready !== undefined) return Effect.succeed(ready)
       const pending = opening.get(key)
       if (pending !== undefined) return Deferred.await(pending)
       const done = Deferred.makeUnsafe<MqObject, CallError>()
       opening.set(key, done)
-      const open = mq.open({ type: "queue", name: destination }, context === undefined ? { output: true } : { output: true, context })
+      const opens = mq.open({ type: "queue", name: destination }, context === undefined ? { output: true } : { output: true, context })
         .pipe(
           // Open as long as the producer (closed at once if it is gone by then); the connection
           // reopens it after every reconnect.
@@ -108,8 +120,13 @@ const makeOutput = Effect.fnUntraced(function*(mq: MqConnection["Service"]) {
           Effect.exit,
           Effect.flatMap((exit) => Deferred.done(done, exit))
         )
-      return Effect.andThen(Effect.forkDetach(open), Deferred.await(done))
+      return Effect.andThen(Effect.forkDetach(opens), Deferred.await(done))
     })
+  const output: Output = {
+    open,
+    opened: (destination, options) => opened.get(outputKey(destination, openContext(options)))
+  }
+  return output
 })
 
 // How often the age of the oldest buffered message is sampled (it grows while nothing happens).
