@@ -258,6 +258,28 @@ describe("BufferedProducer", () => {
     ))
   })
 
+  it.live("a take that overlaps an acknowledgement does not send what that acknowledgement settles again", () => {
+    // Takes that read at once and answer later, and acknowledgements that finish meanwhile: a take
+    // made while batches are being settled reads them before they are removed.
+    const slowStore = Layer.effect(
+      BufferStore,
+      Effect.map(BufferStore, (store) =>
+        BufferStore.of({
+          ...store,
+          take: (destination, max) => Effect.flatMap(store.take(destination, max), (taken) => Effect.as(Effect.sleep("5 millis"), taken)),
+          acknowledge: (ids) => Effect.andThen(Effect.sleep("2 millis"), store.acknowledge(ids))
+        }))
+    ).pipe(Layer.provide(layerMemory({ messages: 1_000 })))
+    return run({ store: slowStore, producer: { batchSize: 10 } })(Effect.gen(function*() {
+      yield* stop
+      const sent = bodies("m", 0, 400)
+      yield* sendAll(QUEUE, sent)
+      yield* start
+      yield* drained
+      assert.deepStrictEqual((yield* takeAll(QUEUE)).map((m) => text(m.body)), sent)
+    }))
+  })
+
   it.live("new sends queue behind a backlog that is draining, and go directly again once it is empty", () =>
     run({ producer: { batchSize: 4 } })(Effect.gen(function*() {
       const control = yield* QueueManagerControl

@@ -183,7 +183,9 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
     Effect.suspend(() => {
       const held = ahead.get(destination)
       if (held !== undefined && held.length > 0) return Effect.succeed(held.slice(0, batchSize))
-      const pending = unsettled.get(destination)
+      // A copy: batches settled while the take runs leave the live set, but the take may have read
+      // them before their acknowledgement removed them.
+      const pending = unsettled.has(destination) ? new Set(unsettled.get(destination)) : undefined
       const skip = pending?.size ?? 0
       if (skip >= readAhead) return Effect.succeed([])
       return Effect.map(store.take(destination, readAhead + skip), (all) => {
