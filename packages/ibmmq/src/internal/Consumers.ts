@@ -26,6 +26,10 @@
  *   arrives for a consumer nobody waits on any more (a get that was interrupted, a stream that
  *   ended) is kept for the next get or consumer of the same handle with the same options.
  *
+ * - While another connection disconnects, the consumers are parked (see `DisconnectGate`): stopped,
+ *   flushed and deregistered like a consumer that ends, but kept with their buffers and waiters, and
+ *   registered again afterwards. A get's consumer is registered again for what is left of its wait.
+ *
  * Everything but the callbacks, `wait`, `take` and `keep` runs under the connection's lock.
  */
 import {
@@ -34,11 +38,12 @@ import {
   type MqError,
   ReasonCode
 } from "@resilient-mq/core"
-import { Deferred, Effect, Option, Result, type Semaphore } from "effect"
+import { Clock, Deferred, Effect, Option, Result, type Semaphore } from "effect"
 import type { GetCallback, HMSG, MQError, MQGMO, MQMD, MQObject, MQQueueManager } from "ibmmq"
 import { setImmediate } from "node:timers"
 import { type Binding, fromBinding, quietly, type Where } from "./binding.ts"
 import { fromMqmd } from "./descriptor.ts"
+import type { Parkable } from "./DisconnectGate.ts"
 import { createHandle, deleteHandle, readProperties } from "./properties.ts"
 
 /** What a consumer gets, and how: a stream's consumer, or a get with wait's. */
@@ -61,6 +66,12 @@ export interface Consumer {
   readonly signature: string
   readonly maxLength: number | undefined
   readonly hmsg: HMSG
+  /** What it was registered with, to register it again after it was parked. */
+  readonly md: MQMD
+  readonly gmo: MQGMO
+  /** The wait interval it was registered with (MQWI_UNLIMITED: -1), and when, in milliseconds. */
+  readonly waitInterval: number
+  readonly registeredAt: number
   /**
    * Messages delivered and not yet taken. A waiter is only woken: it takes its message from here
    * itself, so that a waiter interrupted after the delivery leaves the message here, not nowhere.
@@ -86,11 +97,13 @@ const flush: Effect.Effect<void> = Effect.callback<void>((resume) => {
   setImmediate(() => setImmediate(() => resume(Effect.void)))
 })
 
-export class Consumers {
+export class Consumers implements Parkable {
   private readonly mq: Binding
   private readonly qm: MQQueueManager
   private readonly lock: Semaphore.Semaphore
   private started = false
+  /** Deregistered while another connection disconnects: nothing starts until they are back. */
+  private parked = false
   private readonly consumers = new Map<number, Consumer>()
   private readonly stash = new Map<number, Array<{ readonly signature: string; readonly message: Message }>>()
 
@@ -142,6 +155,10 @@ export class Consumers {
           signature: spec.signature,
           maxLength: spec.maxLength,
           hmsg,
+          md: spec.md,
+          gmo: spec.gmo,
+          waitInterval: spec.gmo.WaitInterval,
+          registeredAt: yield* Clock.currentTimeMillis,
           buffer: [],
           waiter: undefined,
           expired: false,
@@ -150,10 +167,7 @@ export class Consumers {
           registering: true
         }
         this.consumers.set(objectId, consumer)
-        // A registration the binding or MQ refuses is reported through the callback, at once.
-        yield* Effect.sync(() => this.mq.Get(obj, spec.md, spec.gmo, this.callback(consumer))).pipe(
-          Effect.ensuring(Effect.sync(() => (consumer.registering = false)))
-        )
+        yield* this.registerNow(consumer)
         if (consumer.failure !== undefined) {
           this.consumers.delete(objectId)
           yield* quietly(this.getDone(consumer))
@@ -228,6 +242,8 @@ export class Consumers {
     return Effect.suspend(() => {
       if (this.consumers.get(consumer.objectId) !== consumer) return Effect.void
       this.consumers.delete(consumer.objectId)
+      // A parked consumer is deregistered already; the binding must not be touched during MQDISC.
+      if (this.parked) return quietly(deleteHandle(this.mq, this.qm, consumer.hmsg, consumer.where))
       // Stopped even when nothing waits: a delivery may have been queued before the last stop.
       this.stop()
       return flush.pipe(
@@ -253,18 +269,46 @@ export class Consumers {
 
   /**
    * The connection is being disconnected: every consumer ends as for a closed handle, after the
-   * deliveries already queued have arrived. MQDISC deregisters them.
+   * deliveries already queued have arrived, and is deregistered, so that MQDISC finds none of them
+   * (see `DisconnectGate`) and a failed MQDISC leaves none behind in the binding.
    */
   disconnecting(error: MqError): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.stop()
-      return flush.pipe(Effect.andThen(Effect.sync(() => {
-        for (const consumer of this.consumers.values()) this.end(consumer, error)
+      return flush.pipe(Effect.andThen(Effect.suspend(() => {
+        const ended = [...this.consumers.values()]
+        for (const consumer of ended) this.end(consumer, error)
         this.consumers.clear()
         this.stash.clear()
+        return Effect.forEach(ended, (consumer) => quietly(this.getDone(consumer)), { discard: true })
       })))
     })
   }
+
+  /** See `DisconnectGate`: stops, hands over what is queued, deregisters; keeps every consumer. */
+  readonly park: Effect.Effect<void> = this.underLock(Effect.suspend(() => {
+    if (this.consumers.size === 0) return Effect.void
+    this.stop()
+    this.parked = true
+    return flush.pipe(
+      Effect.andThen(Effect.forEach(this.consumers.values(), (consumer) => quietly(this.getDone(consumer)), {
+        discard: true
+      }))
+    )
+  }))
+
+  /** Registers the parked consumers again (a get's for the rest of its wait) and starts the waited ones. */
+  readonly unpark: Effect.Effect<void> = this.underLock(Effect.suspend(() => {
+    if (!this.parked) return Effect.void
+    this.parked = false
+    return Effect.forEach(this.consumers.values(), (consumer) =>
+      Clock.currentTimeMillis.pipe(Effect.flatMap((now) => {
+        if (consumer.waitInterval >= 0) {
+          consumer.gmo.WaitInterval = Math.max(0, consumer.waitInterval - (now - consumer.registeredAt))
+        }
+        return this.registerNow(consumer)
+      })), { discard: true }).pipe(Effect.andThen(this.start))
+  }))
 
   private end(consumer: Consumer, error: MqError): void {
     consumer.ended = error
@@ -289,9 +333,25 @@ export class Consumers {
     return failure
   }
 
+  private underLock(effect: Effect.Effect<void>): Effect.Effect<void> {
+    return Effect.suspend(() => this.lock.withPermits(1)(effect))
+  }
+
+  /** MQCB REGISTER; one the binding or MQ refuses is reported through the callback, at once. */
+  private registerNow(consumer: Consumer): Effect.Effect<void> {
+    return Effect.sync(() => {
+      consumer.registering = true
+      try {
+        this.mq.Get(consumer.obj, consumer.md, consumer.gmo, this.callback(consumer))
+      } finally {
+        consumer.registering = false
+      }
+    })
+  }
+
   /** Starts consumption if a consumer waits and it is stopped; under the lock. */
   private readonly start: Effect.Effect<void> = Effect.sync(() => {
-    if (this.started || !this.waiting()) return
+    if (this.started || this.parked || !this.waiting()) return
     const failure = this.ctl(this.mq.MQC.MQOP_START)
     if (failure === undefined) {
       this.started = true

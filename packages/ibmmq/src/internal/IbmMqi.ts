@@ -37,6 +37,7 @@ import { Buffer } from "node:buffer"
 import { type Binding, fromBinding, invoke, quietly, type Where } from "./binding.ts"
 import { type Consumer, type ConsumerSpec, Consumers } from "./Consumers.ts"
 import { asBuffer, fromMqmd, matchMqmd, mqText, toMqmd } from "./descriptor.ts"
+import { disconnectGate } from "./DisconnectGate.ts"
 import { createHandle, deleteHandle, readProperties, setProperties } from "./properties.ts"
 
 interface ConnectionState {
@@ -95,6 +96,7 @@ export const makeMqi = (mq: Binding): Mqi["Service"] => {
   const connections = new Map<number, ConnectionState>()
   const objects = new Map<number, ObjectState>()
   const subscriptions = new Map<number, SubscriptionState>()
+  const gate = disconnectGate()
   let lastId = 0
 
   const whereOf = (connection: ConnectionState, object?: string): Where => ({
@@ -202,17 +204,19 @@ export const makeMqi = (mq: Binding): Mqi["Service"] => {
       const identity = yield* identify(qm, where).pipe(Effect.tapError(() => quietly(disc(qm, where))))
       const lock = Semaphore.makeUnsafe(1)
       const id = ++lastId
+      const consumers = new Consumers(mq, qm, lock)
       connections.set(id, {
         id,
         qm,
         identity,
         lock,
-        consumers: new Consumers(mq, qm, lock),
+        consumers,
         objects: new Set(),
         subscriptions: new Set(),
         getHandle: undefined,
         getBuffer: Buffer.allocUnsafe(INITIAL_GET_BUFFER)
       })
+      gate.add(consumers)
       return { _tag: "Hconn", id }
     })
   }
@@ -222,6 +226,7 @@ export const makeMqi = (mq: Binding): Mqi["Service"] => {
     Effect.suspend(() => {
       // Forgotten whatever MQDISC answers: a connection it fails on (2009) is no more usable.
       connections.delete(connection.id)
+      gate.remove(connection.consumers)
       for (const id of connection.objects) objects.delete(id)
       for (const id of connection.subscriptions) subscriptions.delete(id)
       const where = whereOf(connection)
@@ -234,10 +239,14 @@ export const makeMqi = (mq: Binding): Mqi["Service"] => {
       )
     })
 
+  /** MQDISC through the process's `DisconnectGate`, under the connection's lock. */
+  const disconnectGated = (connection: ConnectionState): Effect.Effect<void, MqError> =>
+    gate.disconnecting(connection.consumers, connection.lock.withPermits(1)(disconnecting(connection)))
+
   const releaseConnection = (hconn: Hconn): Effect.Effect<void> =>
     Effect.suspend(() => {
       const connection = connections.get(hconn.id)
-      return connection === undefined ? Effect.void : quietly(connection.lock.withPermits(1)(disconnecting(connection)))
+      return connection === undefined ? Effect.void : quietly(disconnectGated(connection))
     })
 
   // ---------------------------------------------------------------------------------------------
@@ -411,9 +420,12 @@ export const makeMqi = (mq: Binding): Mqi["Service"] => {
   const needsPolling = (options: GetOptions): boolean =>
     options.maxLength !== undefined && options.acceptTruncated !== true
 
-  /** Registers a consumer of the handle, unless it has one already (MQ allows one per handle). */
+  /**
+   * Registers a consumer of the handle, unless it has one already (MQ allows one per handle); never
+   * while a disconnect runs (see `DisconnectGate`).
+   */
   const registerConsumer = (object: ObjectState, spec: ConsumerSpec) =>
-    object.connection.lock.withPermits(1)(Effect.suspend(() =>
+    gate.registering(object.connection.lock.withPermits(1)(Effect.suspend(() =>
       object.connection.consumers.isConsumed(object.hobj.id)
         ? Effect.succeed(undefined)
         : object.connection.consumers.register(
@@ -422,7 +434,7 @@ export const makeMqi = (mq: Binding): Mqi["Service"] => {
           whereOf(object.connection, object.hobj.name),
           spec
         )
-    ))
+    )))
 
   const releaseConsumer = (object: ObjectState, consumer: Consumer): Effect.Effect<void> =>
     locked(object.connection, object.connection.consumers.deregister(consumer))
@@ -616,7 +628,7 @@ export const makeMqi = (mq: Binding): Mqi["Service"] => {
 
     disconnect: Effect.fn("IbmMq.disconnect")(function*(hconn) {
       const connection = yield* connectionOf("MQDISC", hconn)
-      yield* connection.lock.withPermits(1)(disconnecting(connection))
+      yield* disconnectGated(connection)
     }),
 
     queueManager: (hconn) => Effect.map(connectionOf("MQINQ", hconn), (connection) => connection.identity),
