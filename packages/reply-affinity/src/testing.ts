@@ -12,11 +12,13 @@
  * )
  * ```
  *
- * The cases run on the real clock. Each builds the layer afresh, defines queues of its own on both
- * members, and starts again what it stops.
+ * The suite needs `@resilient-mq/transaction` (an optional peer dependency of this package) for the
+ * guarded responder's cases. The cases run on the real clock. Each builds the layer afresh, defines
+ * queues of its own on both members, and starts again what it stops.
  */
 import { describe } from "@effect/vitest"
 import { failoverCases } from "./internal/suite/failover.ts"
+import { guardedCases } from "./internal/suite/guarded.ts"
 import type { SuiteLayer, SuiteTarget } from "./internal/suite/helpers.ts"
 import { replyCases } from "./internal/suite/replies.ts"
 
@@ -25,12 +27,14 @@ export type { SuiteTarget }
 /**
  * Registers the cases under `describe(name)`: a failover under each policy, a reconnect to the same
  * queue manager, moves no event reports (found by the interval's inquiry, and after a put answered
- * 2549), stray and late replies, both correlation modes, blank reply-to queue managers, and hundreds
- * of requests waiting at once.
+ * 2549), stray and late replies, both correlation modes, blank reply-to queue managers, hundreds
+ * of requests waiting at once, and the responder under a transaction guard (a commit answered 2549,
+ * a poison request, a guard on another connection).
  */
 export const suite = (name: string, layer: SuiteLayer, target: SuiteTarget): void => {
   describe(name, () => {
     failoverCases(layer, target)
     replyCases(layer, target)
+    guardedCases(layer, target)
   })
 }

@@ -7,10 +7,12 @@ import {
   type Message,
   MqConnection,
   Mqi,
+  type QueueDefinition,
   QueueManagerControl,
   type ReconnectMode
 } from "@resilient-mq/core"
 import * as Retry from "@resilient-mq/retry"
+import { layer as guardLayer, TransactionGuard, type TransactionEvent, type TransactionGuardOptions } from "@resilient-mq/transaction"
 import { Context, Effect, Layer, type Scope, Stream } from "effect"
 import { layer, ReplyAffinity, type ReplyAffinityEvent, type ReplyAffinityOptions } from "../../ReplyAffinity.ts"
 import * as Responder from "../../Responder.ts"
@@ -45,6 +47,20 @@ let counter = 0
 /** A fresh name, `RA.<TAG>.<run>.<n>`. */
 const uniqueName = (tag: string): string => `RA.${tag}.${runId}.${++counter}`
 
+/** Defines a queue on a member, deleted when the case ends. */
+const defineOn = (member: string, name: string, definition?: QueueDefinition) =>
+  Effect.gen(function*() {
+    const control = yield* QueueManagerControl
+    yield* control.defineQueue(member, name, definition)
+    yield* Effect.addFinalizer(() => control.deleteQueue(member, name).pipe(Effect.exit, Effect.asVoid))
+  })
+
+/** A queue of the case's own on one member (a ledger, a queue with a backout threshold...). */
+export const defineQueue = (member: string, tag: string, definition?: QueueDefinition) => {
+  const name = uniqueName(tag)
+  return Effect.as(defineOn(member, name, definition), name)
+}
+
 /** Waits (at most 10 seconds) until `check` holds. */
 export const eventually = <E, R>(what: string, check: Effect.Effect<boolean, E, R>) =>
   Effect.gen(function*() {
@@ -62,14 +78,10 @@ export const eventually = <E, R>(what: string, check: Effect.Effect<boolean, E, 
  * `client` and `serve`), and all consumers have stopped when the first connection closes.
  */
 export const setup = Effect.fnUntraced(function*(target: SuiteTarget, tag: string) {
-  const control = yield* QueueManagerControl
   const mqi = yield* Mqi
   const queues = { request: uniqueName(`${tag}.Q`), reply: uniqueName(`${tag}.R`), stray: uniqueName(`${tag}.S`) }
   for (const member of target.members) {
-    for (const name of Object.values(queues)) {
-      yield* control.defineQueue(member, name)
-      yield* Effect.addFinalizer(() => control.deleteQueue(member, name).pipe(Effect.exit, Effect.asVoid))
-    }
+    for (const name of Object.values(queues)) yield* defineOn(member, name)
   }
   const observers = new Map<string, Hconn>()
   for (const member of target.members) observers.set(member, yield* mqi.connect(target.member(member)))
@@ -117,14 +129,32 @@ export const client = Effect.fnUntraced(function*(connected: Context.Context<MqC
 
 export type Client = Effect.Success<ReturnType<typeof client>>
 
+/**
+ * A transaction guard on a responder's connection, its events recorded. Build it before the client
+ * (see `setup`), and define its ledger queue before it.
+ */
+export const guard = Effect.fnUntraced(function*(on: Context.Context<MqConnection>, options: TransactionGuardOptions) {
+  const built = Context.get(yield* Layer.build(guardLayer(options)).pipe(Effect.provideContext(on)), TransactionGuard)
+  return { guard: built, events: yield* record<TransactionEvent>(built.events) }
+})
+
 const echo = (request: Message) => Effect.succeed({ body: request.body })
 
-/** A responder on a connection made before the client (see `setup`), serving until the case ends. */
-export const serve = (
+/**
+ * A responder on a connection made before the client (see `setup`), serving until the case ends;
+ * under `guarded`, a guard on that connection.
+ */
+export const serve = <E>(
   on: Context.Context<MqConnection>,
   queue: string,
-  handler: (request: Message) => Effect.Effect<{ readonly body: Uint8Array | string }> = echo
-) => Effect.forkScoped(Responder.serve(queue, handler, { wait: "100 millis" }).pipe(Effect.provideContext(on)))
+  handler: (request: Message) => Effect.Effect<{ readonly body: Uint8Array | string }, E> = echo,
+  guarded?: TransactionGuard["Service"]
+) =>
+  Effect.forkScoped(
+    (guarded === undefined
+      ? Responder.serve(queue, handler, { wait: "100 millis" })
+      : Responder.serve(queue, handler, { wait: "100 millis", guard: guarded })).pipe(Effect.provideContext(on))
+  )
 
 /** The queue manager the client reached (the first member, as `group` promises), and the other member. */
 export const whereIs = Effect.fnUntraced(function*(target: SuiteTarget, c: Client) {
