@@ -11,8 +11,8 @@ import {
   type Stored,
   withCapacity
 } from "@resilient-mq/buffer"
-import { type FailureClass, RetryPolicy } from "@resilient-mq/retry"
-import { Clock, Config, Context, Duration, Effect, Exit, Latch, Layer, Option, Schema } from "effect"
+import { DurationInput, type FailureClass, RetryPolicy } from "@resilient-mq/retry"
+import { Clock, Config, Context, Duration, Effect, Exit, Latch, Layer, Schema } from "effect"
 import * as Redis from "effect/persistence/Redis"
 import { decodeDeadLetter, decodeEnvelope, encodeEnvelope, type Entry, type Fields } from "./internal/codec.ts"
 import * as Scripts from "./internal/scripts.ts"
@@ -41,18 +41,9 @@ export interface RedisStoreOptions {
   readonly capacity?: CapacityOptions | undefined
 }
 
-const isDurationInput = (u: unknown): u is Duration.Input => {
-  try {
-    return Option.isSome(Duration.fromInput(u as Duration.Input))
-  } catch {
-    // `fromInput` throws on some malformed strings instead of answering `None`.
-    return false
-  }
-}
-
 const atLeast = (millis: number) =>
-  Schema.declare(isDurationInput, { expected: "a duration such as \"5 seconds\" or a number of milliseconds" }).check(
-    Schema.makeFilter((d) => Duration.toMillis(d) >= millis || `must be at least ${millis} milliseconds`)
+  DurationInput.check(
+    Schema.makeFilter((d) => Duration.toMillis(Duration.fromInputUnsafe(d)) >= millis || `must be at least ${millis} milliseconds`)
   )
 
 const RedisStoreOptionsSchema = Schema.Struct({

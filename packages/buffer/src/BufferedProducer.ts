@@ -2,7 +2,7 @@ import type { MessageDescriptor, MqConnection, MqError, OutgoingMessage } from "
 import type { Duration, Stream, SubscriptionRef } from "effect"
 import { Config, Context, Effect, Layer, Schema } from "effect"
 import type { BufferFull, BufferStore, BufferStoreError, EnvelopeId, SendOptions, Stored } from "./BufferStore.ts"
-import { defined, DurationInput, optional, under, validate } from "./internal/options.ts"
+import { defined, NotNegativeDuration, optional, under, validate } from "./internal/options.ts"
 import { makeProducer } from "./internal/producer.ts"
 
 /** What became of a message handed to `send`: put on the queue, or kept in the buffer for later. */
@@ -47,7 +47,7 @@ export interface BufferedProducerOptions {
 const BufferedProducerOptionsSchema = Schema.Struct({
   batchSize: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
   deadLetterQueue: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty(), Schema.isMaxLength(48))),
-  retryDelay: Schema.optionalKey(DurationInput)
+  retryDelay: Schema.optionalKey(NotNegativeDuration)
 })
 
 /** Checks producer options, failing with a `ConfigError` that names each option in error. */

@@ -1,6 +1,6 @@
 import { Clock, Config, Deferred, Duration, Effect, Schema, Semaphore } from "effect"
 import { BufferFull, type BufferStore, type BufferStoreError, type Envelope, type Removed, type Stored } from "./BufferStore.ts"
-import { defined, DurationInput, Limit, optional, under, validate } from "./internal/options.ts"
+import { defined, NotNegativeDuration, Limit, optional, under, validate } from "./internal/options.ts"
 
 /**
  * What an append does when the buffer is full: `reject` it with `BufferFull`; `drop-oldest`: remove
@@ -23,7 +23,7 @@ export interface CapacityOptions {
 const CapacityOptionsSchema = Schema.Struct({
   messages: Schema.optionalKey(Limit),
   bytes: Schema.optionalKey(Limit),
-  overflow: Schema.optionalKey(Schema.Union([Schema.Literals(["reject", "drop-oldest"]), Schema.Struct({ block: DurationInput })]))
+  overflow: Schema.optionalKey(Schema.Union([Schema.Literals(["reject", "drop-oldest"]), Schema.Struct({ block: NotNegativeDuration })]))
 })
 
 /** Checks capacity options, failing with a `ConfigError` that names each option in error. */

@@ -245,6 +245,7 @@ describe("BufferedProducer", () => {
       yield* sendAll(QUEUE, second)
       yield* start
       yield* onQueue(second.length)
+      yield* eventually("an acknowledgement started", Effect.sync(() => acknowledgements.started > 0))
       assert.strictEqual((yield* store.depth()).messages, second.length, "none acknowledged yet: the first is held at the gate")
       assert.strictEqual(acknowledgements.started, 1, "one acknowledgement in progress, the others wait for it")
       yield* Latch.open(gate)

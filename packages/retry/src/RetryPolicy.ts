@@ -15,6 +15,7 @@ import {
 } from "effect"
 import * as CircuitBreaker from "effect/persistence/CircuitBreaker"
 import { type Backoff, type Exhausted, nextDelay, parseDelayList } from "./Backoff.ts"
+import { DurationInput } from "./DurationInput.ts"
 import { CircuitOpen, ReconnectAborted, ReconnectTimedOut } from "./Errors.ts"
 import { adviceFor, classOf, type FailureClass, reasonOf } from "./FailureClass.ts"
 
@@ -85,17 +86,9 @@ export class RetryPolicy extends Context.Service<RetryPolicy, {
   readonly circuitTransitions: Stream.Stream<CircuitTransition>
 }>()("@resilient-mq/retry/RetryPolicy") {}
 
-const isDurationInput = (u: unknown): u is Duration.Input => {
-  try {
-    return Option.isSome(Duration.fromInput(u as Duration.Input))
-  } catch {
-    return false
-  }
-}
-
-const DurationInput = Schema.declare(isDurationInput, {
-  expected: "a duration such as \"5 seconds\" or a number of milliseconds"
-}).check(Schema.makeFilter((d) => Duration.toMillis(d) >= 0 || "must not be negative"))
+const NotNegative = DurationInput.check(
+  Schema.makeFilter((d) => Duration.toMillis(Duration.fromInputUnsafe(d)) >= 0 || "must not be negative")
+)
 
 const exponentialFields = ["initialDelay", "maxDelay", "multiplier", "jitter"] as const
 
@@ -107,13 +100,13 @@ const BackoffFields = {
       )
     )
   ),
-  initialDelay: Schema.optionalKey(DurationInput),
-  maxDelay: Schema.optionalKey(DurationInput),
+  initialDelay: Schema.optionalKey(NotNegative),
+  maxDelay: Schema.optionalKey(NotNegative),
   multiplier: Schema.optionalKey(Schema.Number.check(Schema.makeFilter((n) => n >= 1 || "must be at least 1"))),
   jitter: Schema.optionalKey(
     Schema.Number.check(Schema.makeFilter((n) => (n >= 0 && n <= 1) || "must be between 0 and 1"))
   ),
-  deadline: Schema.optionalKey(DurationInput),
+  deadline: Schema.optionalKey(NotNegative),
   delays: Schema.optionalKey(
     Schema.String.check(
       Schema.makeFilter((s) =>
@@ -152,7 +145,7 @@ export const RetryPolicyOptions = Schema.Struct({
       Schema.Literal(false),
       Schema.Struct({
         failures: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
-        openDuration: Schema.optionalKey(DurationInput)
+        openDuration: Schema.optionalKey(NotNegative)
       })
     ])
   )

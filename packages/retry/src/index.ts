@@ -1,4 +1,5 @@
 export * from "./Backoff.ts"
+export * from "./DurationInput.ts"
 export * from "./Errors.ts"
 export * from "./FailureClass.ts"
 export * from "./RetryPolicy.ts"

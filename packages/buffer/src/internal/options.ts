@@ -1,18 +1,8 @@
+import { DurationInput } from "@resilient-mq/retry"
 import { Config, Duration, Effect, Option, Schema } from "effect"
 
-const isDurationInput = (u: unknown): u is Duration.Input => {
-  try {
-    return Option.isSome(Duration.fromInput(u as Duration.Input))
-  } catch {
-    // `fromInput` throws on some malformed strings instead of answering `None`.
-    return false
-  }
-}
-
 /** A `Duration.Input` that is not negative. */
-export const DurationInput = Schema.declare(isDurationInput, {
-  expected: "a duration such as \"5 seconds\" or a number of milliseconds"
-}).check(Schema.makeFilter((d) => Duration.toMillis(Duration.fromInputUnsafe(d)) >= 0 || "must not be negative"))
+export const NotNegativeDuration = DurationInput.check(Schema.makeFilter((d) => Duration.toMillis(Duration.fromInputUnsafe(d)) >= 0 || "must not be negative"))
 
 /** A count or size limit: a whole number of at least 1, or `Infinity` for none. */
 export const Limit = Schema.Number.check(

@@ -1,19 +1,7 @@
 import type { ReconnectMode } from "@resilient-mq/core"
+import { DurationInput } from "@resilient-mq/retry"
 import { Config, Duration, Effect, Option, Schema } from "effect"
 import type { ReplyAffinityOptions, StrayReply } from "../ReplyAffinity.ts"
-
-const isDurationInput = (u: unknown): u is Duration.Input => {
-  try {
-    return Option.isSome(Duration.fromInput(u as Duration.Input))
-  } catch {
-    // `fromInput` throws on some malformed strings instead of answering `None`.
-    return false
-  }
-}
-
-const DurationInput = Schema.declare(isDurationInput, {
-  expected: "a duration such as \"5 seconds\" or a number of milliseconds"
-})
 
 const millis = (d: Duration.Input): number => Duration.toMillis(Duration.fromInputUnsafe(d))
 
