@@ -55,7 +55,11 @@ export const Identifier = fixedBytes(24)
 export const IDENTIFIER_NONE: Uint8Array = new Uint8Array(24)
 
 /** Whether an identifier is all zero bytes. */
-export const isNoIdentifier = (id: Uint8Array): boolean => id.every((b) => b === 0)
+export const isNoIdentifier = (id: Uint8Array): boolean => {
+  // A loop, not `every`: it runs on every put that carries an identifier.
+  for (let i = 0; i < id.length; i++) if (id[i] !== 0) return false
+  return true
+}
 
 /**
  * The message descriptor (MQMD version 2) as a get returns it and a put resolves it.

@@ -285,10 +285,13 @@ export const decodeEnvelope = (bytes: Uint8Array, start: number, end: number, ow
   const msgId = reader.bytesField()
   const descriptor: PutDescriptor = readFields(reader, DESCRIPTOR_BY_CODE, "descriptor")
   const propertyCount = reader.u32()
-  const entries: Array<[string, PropertyValue]> = []
-  for (let i = 0; i < propertyCount; i++) entries.push([reader.string(), readValue(reader)])
-  // fromEntries defines own properties, so a property named "__proto__" stays a property.
-  const properties: Properties = Object.fromEntries(entries)
+  let properties: Properties = {}
+  if (propertyCount > 0) {
+    const entries: Array<[string, PropertyValue]> = []
+    for (let i = 0; i < propertyCount; i++) entries.push([reader.string(), readValue(reader)])
+    // fromEntries defines own properties, so a property named "__proto__" stays a property.
+    properties = Object.fromEntries(entries)
+  }
   const options: SendOptions | undefined = reader.u8() === 1 ? readFields(reader, OPTION_BY_CODE, "put option") : undefined
   const body = reader.raw(bodyBytes)
   if (!reader.done) throw new MalformedRecord("bytes left over after the body")

@@ -1,5 +1,5 @@
 import { type CallError, isMqError, type MqError } from "@resilient-mq/core"
-import { Clock, Duration, Effect, Latch, Result } from "effect"
+import { Clock, Duration, Effect, Latch } from "effect"
 import type { BufferedProducerOptions } from "../BufferedProducer.ts"
 import type { BufferStoreError, EnvelopeId, Stored } from "../BufferStore.ts"
 import { messageOf, putEnvelope, type Shared } from "./producer.ts"
@@ -62,31 +62,35 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
       properties: { ...envelope.properties, "resilient.reason": reason, "resilient.destination": envelope.destination }
     }, true)
 
+  // A message refused for good: onto the dead-letter queue in the same unit, if there is one and it
+  // takes it, else into the store's dead letters after the commit.
+  const setAside = (envelope: Stored, refusal: MqError, placed: Placed): Effect.Effect<void, CallError> => {
+    const reason = refusal.message
+    if (deadLetterQueue === undefined) return Effect.sync(() => placed.refused.push({ envelope, reason }))
+    return Effect.matchEffect(putOnDeadLetterQueue(envelope, deadLetterQueue, reason), {
+      onSuccess: () => Effect.sync(() => placed.refused.push({ envelope, reason, queue: deadLetterQueue })),
+      // Refused by the dead-letter queue too: the store's dead letters keep it.
+      onFailure: (error) => isRefusal(error) ? Effect.sync(() => placed.refused.push({ envelope, reason })) : Effect.fail(error)
+    })
+  }
+
   // Puts the batch in one unit of work. A refusal sets the message aside and the batch goes on;
-  // any other failure fails the whole batch (its unit is then backed out).
-  const place = (batch: ReadonlyArray<Stored>) =>
-    Effect.gen(function*() {
+  // any other failure fails the whole batch (its unit is then backed out). No generator: a step per
+  // message is what the drain costs beyond the puts.
+  const place = (batch: ReadonlyArray<Stored>): Effect.Effect<Placed, CallError> =>
+    Effect.suspend(() => {
       const placed: Placed = { sent: [], refused: [] }
-      for (const envelope of batch) {
-        const put = yield* Effect.result(putInUnit(envelope))
-        if (Result.isSuccess(put)) {
-          placed.sent.push(envelope)
-          continue
-        }
-        if (!isRefusal(put.failure)) return yield* Effect.fail(put.failure)
-        const reason = put.failure.message
-        if (deadLetterQueue !== undefined) {
-          const moved = yield* Effect.result(putOnDeadLetterQueue(envelope, deadLetterQueue, reason))
-          if (Result.isSuccess(moved)) {
-            placed.refused.push({ envelope, reason, queue: deadLetterQueue })
-            continue
-          }
-          // Refused by the dead-letter queue too: the store's dead letters keep it.
-          if (!isRefusal(moved.failure)) return yield* Effect.fail(moved.failure)
-        }
-        placed.refused.push({ envelope, reason })
-      }
-      return placed
+      return Effect.as(
+        Effect.forEach(batch, (envelope) =>
+          Effect.matchEffect(putInUnit(envelope), {
+            onSuccess: () => {
+              placed.sent.push(envelope)
+              return Effect.void
+            },
+            onFailure: (error) => isRefusal(error) ? setAside(envelope, error, placed) : Effect.fail(error)
+          }), { discard: true }),
+        placed
+      )
     })
 
   // After the commit: acknowledged what the queue manager has, dead letters for the rest.

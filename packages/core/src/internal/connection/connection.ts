@@ -326,7 +326,9 @@ export const makeConnection = Effect.fnUntraced(function*(deps: Dependencies) {
       if (l === undefined) return Effect.flatMap(awaitLive, () => attempt)
       return Effect.matchCauseEffect(f(l), {
         onSuccess: (value) => {
-          if (inUnit) unit = { state: "active", generation: l.generation }
+          if (inUnit && (unit.state !== "active" || unit.generation !== l.generation)) {
+            unit = { state: "active", generation: l.generation }
+          }
           active = true
           okCalls.set(verb, (okCalls.get(verb) ?? 0) + 1)
           return Effect.succeed(value)
