@@ -1,6 +1,6 @@
 import { BufferStore, type Envelope } from "@resilient-mq/buffer"
-import { Effect } from "effect"
-import { type BenchResult, median, perSecond, round } from "./Result.ts"
+import { Effect, type Layer } from "effect"
+import { type BenchResult, median, perSecond, round, temporaryFolder } from "./Result.ts"
 
 /** The body size of every store benchmark. */
 export const RECORD = 256
@@ -36,6 +36,14 @@ export const storeRate = (envelopes: ReadonlyArray<Envelope>, producers: number)
     )
     return perSecond(each * producers, performance.now() - start)
   })
+
+/** Appends through a fresh store (in a fresh temporary folder) from `producers` fibers. */
+export const freshStoreRate = <E>(store: (folder: string) => Layer.Layer<BufferStore, E>) =>
+(envelopes: ReadonlyArray<Envelope>, producers: number) =>
+  Effect.scoped(Effect.flatMap(temporaryFolder, (folder) => Effect.provide(storeRate(envelopes, producers), store(folder))))
+
+/** No capacity: the benchmarks append more than the default 10,000. */
+export const unbounded = { messages: Number.POSITIVE_INFINITY }
 
 /** A store's rate against its raw medium's, each measured afresh every time it runs. */
 export interface Comparison<RS, RR> {

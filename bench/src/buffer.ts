@@ -7,13 +7,14 @@ import { Effect, Layer } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { type BenchResult, median, perSecond, round, temporaryFolder } from "./Result.ts"
+import { unbounded } from "./StoreAppends.ts"
 
 const QUEUE = "BENCH.DRAIN"
 
 // Each timed side starts from a collected heap (`npm run bench` runs with --expose-gc), so that one
 // does not pay for the garbage the other left (a deleted queue of 100,000 messages).
 const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.()
-const unbounded = { messages: Number.POSITIVE_INFINITY }
+
 const body = new Uint8Array(256).fill(0x62)
 
 /**

@@ -1,10 +1,9 @@
-import type { Envelope } from "@resilient-mq/buffer"
 import * as FileStore from "@resilient-mq/buffer-file"
 import { Effect } from "effect"
 import { closeSync, fdatasyncSync, openSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { type BenchResult, perSecond, temporaryFolder } from "./Result.ts"
-import { compare, makeEnvelopes, RECORD, storeRate } from "./StoreAppends.ts"
+import { compare, freshStoreRate, makeEnvelopes, RECORD, unbounded } from "./StoreAppends.ts"
 
 /** The raw medium: `write` of `RECORD`-byte records with an `fdatasync` every `every` records. */
 const rawRate = (count: number, every: number) =>
@@ -23,12 +22,7 @@ const rawRate = (count: number, every: number) =>
     return rate
   }))
 
-/** Appends through a file store in a fresh folder. */
-const fileStoreRate = (envelopes: ReadonlyArray<Envelope>, producers: number) =>
-  Effect.scoped(Effect.gen(function*() {
-    const directory = yield* temporaryFolder
-    return yield* storeRate(envelopes, producers).pipe(Effect.provide(FileStore.layerFile({ directory, capacity: { messages: Number.POSITIVE_INFINITY } })))
-  }))
+const fileStoreRate = freshStoreRate((directory) => FileStore.layerFile({ directory, capacity: unbounded }))
 
 /** Durable appends to the file store against the raw medium, concurrent and one at a time. */
 export const fileStoreAppends: Effect.Effect<ReadonlyArray<BenchResult>, unknown> = Effect.suspend(() => {

@@ -6,7 +6,7 @@ import { Effect, Layer } from "effect"
 import * as Redis from "effect/persistence/Redis"
 import { Buffer } from "node:buffer"
 import { type BenchResult, perSecond } from "./Result.ts"
-import { compare, makeEnvelopes, storeRate } from "./StoreAppends.ts"
+import { compare, makeEnvelopes, storeRate, unbounded } from "./StoreAppends.ts"
 
 const PRODUCERS = 64
 
@@ -34,7 +34,7 @@ export const redisStoreAppends: Effect.Effect<ReadonlyArray<BenchResult>, unknow
   // Its own server, in a temporary folder, with the append-only file fsynced before every reply.
   const { port } = yield* redisServer({ appendfsync: "always" })
   const client = NodeRedis.layer({ socket: { host: "127.0.0.1", port }, disableOfflineQueue: true })
-  const store = layerRedis({ prefix: "bench", capacity: { messages: Number.POSITIVE_INFINITY } }).pipe(Layer.provide(Retry.layerDefault))
+  const store = layerRedis({ prefix: "bench", capacity: unbounded }).pipe(Layer.provide(Retry.layerDefault))
   const envelopes = makeEnvelopes(PRODUCERS * 500)
   const bodies = envelopes.map((envelope) => Buffer.from(envelope.body).toString("latin1"))
   return yield* compare([{

@@ -1,10 +1,9 @@
-import type { Envelope } from "@resilient-mq/buffer"
 import * as SqliteStore from "@resilient-mq/buffer-sqlite"
 import { Effect } from "effect"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { type BenchResult, perSecond, temporaryFolder } from "./Result.ts"
-import { compare, makeEnvelopes, RECORD, storeRate } from "./StoreAppends.ts"
+import { compare, freshStoreRate, makeEnvelopes, RECORD, unbounded } from "./StoreAppends.ts"
 
 /**
  * The raw medium: `node:sqlite` in WAL with `synchronous=FULL`, `RECORD`-byte blobs inserted into a
@@ -28,14 +27,7 @@ const rawRate = (count: number, every: number) =>
     return rate
   }))
 
-/** Appends through a SQLite store in a fresh database. */
-const sqliteStoreRate = (envelopes: ReadonlyArray<Envelope>, producers: number) =>
-  Effect.scoped(Effect.gen(function*() {
-    const dir = yield* temporaryFolder
-    return yield* storeRate(envelopes, producers).pipe(
-      Effect.provide(SqliteStore.layerSqlite({ filename: join(dir, "buffer.db"), capacity: { messages: Number.POSITIVE_INFINITY } }))
-    )
-  }))
+const sqliteStoreRate = freshStoreRate((dir) => SqliteStore.layerSqlite({ filename: join(dir, "buffer.db"), capacity: unbounded }))
 
 /** Durable appends to the SQLite store against raw `node:sqlite` inserts, concurrent and one at a time. */
 export const sqliteStoreAppends: Effect.Effect<ReadonlyArray<BenchResult>, unknown> = Effect.suspend(() => {
