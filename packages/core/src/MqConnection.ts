@@ -17,7 +17,7 @@ import { type ConnectOptions, validateConnectOptions } from "./ConnectOptions.ts
 import type { GetOptions } from "./GetOptions.ts"
 import { makeConnection } from "./internal/connection/connection.ts"
 import type { MessageDescriptor } from "./MessageDescriptor.ts"
-import type { MqError } from "./MqError.ts"
+import { describeCause, type MqError } from "./MqError.ts"
 import { type Message, Mqi, type OutgoingMessage, type QueueManagerIdentity, type SubscribeOptions } from "./Mqi.ts"
 import type { CloseOptions, ObjectDescriptor, OpenOptions } from "./OpenOptions.ts"
 import type { PutOptions } from "./PutOptions.ts"
@@ -107,7 +107,7 @@ export class ConnectionUnavailable extends Schema.TaggedError<ConnectionUnavaila
   override get message(): string {
     return this.state === "closed"
       ? "the connection is closed"
-      : `the connection failed for good: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+      : `the connection failed for good: ${describeCause(this.cause)}`
   }
 }
 

@@ -1,5 +1,5 @@
 import type { FailureClass } from "@resilient-mq/retry"
-import { Schema } from "effect"
+import { Predicate, Schema } from "effect"
 import { CompletionCode, ReasonCode, reasonName } from "./ReasonCode.ts"
 
 /**
@@ -146,3 +146,16 @@ export const mqError = (
   })
 
 export const isMqError: (u: unknown) => u is MqError = Schema.is(MqError)
+
+/**
+ * What a cause says, for an error's message: its own message when it has one. Never throws: an
+ * object without a prototype (as a cause may be once serialized) has no string form.
+ */
+export const describeCause = (cause: unknown): string => {
+  if (Predicate.hasProperty(cause, "message") && typeof cause.message === "string") return cause.message
+  try {
+    return String(cause)
+  } catch {
+    return "an error without a message"
+  }
+}

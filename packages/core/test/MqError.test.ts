@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { classify, type ErrorClass, isMqError, MqError, mqError, type Verb, Verbs } from "../src/MqError.ts"
+import { ConnectionUnavailable } from "../src/MqConnection.ts"
+import { classify, describeCause, type ErrorClass, isMqError, MqError, mqError, type Verb, Verbs } from "../src/MqError.ts"
 import { allReasonCodes, CompletionCode, reasonName } from "../src/ReasonCode.ts"
 import { issuePaths } from "./schemaIssues.ts"
 
@@ -96,6 +97,20 @@ describe("MqError", () => {
     assert.strictEqual(mqError("MQCMIT", 2003).errorClass, "backed-out")
     assert.strictEqual(mqError("MQPUT", 2053).errorClass, "transient")
     assert.strictEqual(mqError("MQCONNX", 2035).errorClass, "permanent")
+  })
+})
+
+describe("describeCause", () => {
+  it("gives a cause's own message, or its string form, and never throws", () => {
+    assert.strictEqual(describeCause(new Error("from the binding")), "from the binding")
+    assert.strictEqual(describeCause({ message: "serialized" }), "serialized")
+    assert.strictEqual(describeCause(2009), "2009")
+    assert.strictEqual(describeCause(Object.create(null)), "an error without a message")
+  })
+
+  it("is what ConnectionUnavailable says of its cause, even one without a prototype", () => {
+    const error = new ConnectionUnavailable({ state: "failed", cause: Object.create(null) })
+    assert.strictEqual(error.message, "the connection failed for good: an error without a message")
   })
 })
 

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { describeCause } from "./internal/format.ts"
+import { describeCause } from "@resilient-mq/core"
 
 /**
  * A put or get inside a guarded unit that would not be under syncpoint: it would neither commit nor

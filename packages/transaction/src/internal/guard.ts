@@ -1,5 +1,6 @@
 import {
   type CallError,
+  describeCause,
   getOptionBits,
   isMqError,
   type Message,
@@ -36,7 +37,7 @@ import type {
   TransactionPutOptions
 } from "../TransactionGuard.ts"
 import { TransactionGuard } from "../TransactionGuard.ts"
-import { describeCause, hex } from "./format.ts"
+import { hex } from "./format.ts"
 import { inquireQueueManager } from "./inquire.ts"
 import { type Marker, makeLedger } from "./ledger.ts"
 import { makeMetrics } from "./metrics.ts"
