@@ -120,15 +120,12 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
    * Committed batches are settled (acknowledged, durably) behind the drainer's back, so that the next
    * batches are put while the store syncs: a settler runs while there is something to settle, and
    * settles all the batches of a destination committed meanwhile with one acknowledgement. The
-   * drainer reads ahead (several batches per take, see `readAhead`); a take made while batches are
+   * drainer reads ahead (several batches per take, see `READ_AHEAD_BYTES`); a take made while batches are
    * still being settled leaves theirs out (they are still in the store), so that nothing is sent
    * twice, and waits once as many are unsettled as one take reads. A crash between a commit and its
    * acknowledgement repeats the unsettled batches, with the same MsgIds, as before.
    */
   const ahead = new Map<string, Array<Stored>>()
-  // Envelopes per take: as many as fit in `READ_AHEAD_BYTES` at the size of the last ones taken, from
-  // one batch (large bodies) to `MAX_READ_AHEAD_BATCHES` (small ones).
-  let readAhead = batchSize
   const unsettled = new Map<string, Set<EnvelopeId>>()
   const pausedUntil = new Map<string, number>()
   let committed: Array<{ readonly destination: string; readonly placed: Placed }> = []
@@ -191,16 +188,17 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
       // them before their acknowledgement removed them.
       const pending = unsettled.has(destination) ? new Set(unsettled.get(destination)) : undefined
       const skip = pending?.size ?? 0
-      if (skip >= readAhead) return Effect.succeed([])
-      return Effect.map(store.take(destination, readAhead + skip), (all) => {
-        const taken = pending === undefined ? [...all] : all.filter((envelope) => !pending.has(envelope.id))
-        if (taken.length > 0) {
-          const bytes = taken.reduce((sum, envelope) => sum + envelope.body.length, 0)
-          const fit = Math.floor(READ_AHEAD_BYTES / Math.max(1, bytes / taken.length))
-          readAhead = Math.max(batchSize, Math.min(fit, batchSize * MAX_READ_AHEAD_BATCHES))
-        }
-        ahead.set(destination, taken)
-        return taken.slice(0, batchSize)
+      return Effect.flatMap(store.depth(destination), (depth) => {
+        // As many as fit in `READ_AHEAD_BYTES` at the average size of what the destination holds now,
+        // from one batch (large bodies) to `MAX_READ_AHEAD_BATCHES` (small ones).
+        const average = depth.messages === 0 ? 1 : Math.max(1, depth.bytes / depth.messages)
+        const readAhead = Math.max(batchSize, Math.min(Math.floor(READ_AHEAD_BYTES / average), batchSize * MAX_READ_AHEAD_BATCHES))
+        if (skip >= readAhead) return Effect.succeed([])
+        return Effect.map(store.take(destination, readAhead + skip), (all) => {
+          const taken = pending === undefined ? [...all] : all.filter((envelope) => !pending.has(envelope.id))
+          ahead.set(destination, taken)
+          return taken.slice(0, batchSize)
+        })
       })
     })
 
