@@ -1,6 +1,6 @@
 import { BufferStore, type Envelope } from "@resilient-mq/buffer"
 import { Effect, type Layer } from "effect"
-import { type BenchResult, median, perSecond, round, temporaryFolder } from "./Result.ts"
+import { perSecond, temporaryFolder } from "./Result.ts"
 
 /** The body size of every store benchmark. */
 export const RECORD = 256
@@ -44,52 +44,3 @@ export const freshStoreRate = <E>(store: (folder: string) => Layer.Layer<BufferS
 
 /** No capacity: the benchmarks append more than the default 10,000. */
 export const unbounded = { messages: Number.POSITIVE_INFINITY }
-
-/** A store's rate against its raw medium's, each measured afresh every time it runs. */
-export interface Comparison<RS, RR> {
-  readonly name: string
-  readonly store: Effect.Effect<number, unknown, RS>
-  readonly raw: Effect.Effect<number, unknown, RR>
-  readonly target: number
-}
-
-/**
- * Each comparison measured in `rounds` rounds after one unmeasured warm-up round (so that measured
- * rounds run compiled code with a grown heap, as a long-running application does), store and raw
- * alternating which goes first so that a passing disturbance of the shared disk hits both sides;
- * the median of the rounds' ratios is the result, the medians of each side are shown beside it.
- */
-export const compare = <RS, RR>(
-  comparisons: ReadonlyArray<Comparison<RS, RR>>,
-  rounds = 5
-): Effect.Effect<ReadonlyArray<BenchResult>, unknown, RS | RR> =>
-  Effect.forEach(comparisons, (comparison) =>
-    Effect.gen(function*() {
-      yield* comparison.store
-      yield* comparison.raw
-      const stores: Array<number> = []
-      const raws: Array<number> = []
-      const ratios: Array<number> = []
-      for (let i = 0; i < rounds; i++) {
-        let store: number
-        let raw: number
-        if (i % 2 === 0) {
-          store = yield* comparison.store
-          raw = yield* comparison.raw
-        } else {
-          raw = yield* comparison.raw
-          store = yield* comparison.store
-        }
-        stores.push(store)
-        raws.push(raw)
-        ratios.push(store / raw)
-      }
-      return {
-        name: comparison.name,
-        value: round(median(stores), 0),
-        unit: "appends/s",
-        baseline: round(median(raws), 0),
-        ratio: round(median(ratios)),
-        target: comparison.target
-      } satisfies BenchResult
-    }))

@@ -6,7 +6,7 @@ import * as Retry from "@resilient-mq/retry"
 import { Effect, Layer } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { type BenchResult, median, perSecond, round, temporaryFolder } from "./Result.ts"
+import { type BenchResult, compare, perSecond, round, temporaryFolder } from "./Result.ts"
 import { unbounded } from "./StoreAppends.ts"
 
 const QUEUE = "BENCH.DRAIN"
@@ -95,31 +95,14 @@ export const drainedRate = (count: number) =>
  * empty queue; the median of the rounds' ratios counts.
  */
 export const drainRate = (count = 100_000, rounds = 5): Effect.Effect<BenchResult, unknown> =>
-  Effect.gen(function*() {
-    yield* barePutRate(count / 10)
-    yield* drainedRate(count / 10)
-    const drained: Array<number> = []
-    const bare: Array<number> = []
-    const ratios: Array<number> = []
-    for (let i = 0; i < rounds; i++) {
-      if (i % 2 === 0) {
-        drained.push(yield* drainedRate(count))
-        bare.push(yield* barePutRate(count))
-      } else {
-        bare.push(yield* barePutRate(count))
-        drained.push(yield* drainedRate(count))
-      }
-      ratios.push(drained[i]! / bare[i]!)
-    }
-    return {
-      name: "draining 100,000 buffered messages (file store) to the in-process emulator vs its bare put rate",
-      value: round(median(drained), 0),
-      unit: "messages/s",
-      baseline: round(median(bare), 0),
-      ratio: round(median(ratios)),
-      target: 0.5
-    }
-  }).pipe(Effect.provide(Emulator.layer()))
+  compare([{
+    name: "draining 100,000 buffered messages (file store) to the in-process emulator vs its bare put rate",
+    unit: "messages/s",
+    value: drainedRate(count),
+    baseline: barePutRate(count),
+    target: 0.5,
+    warmUp: Effect.andThen(barePutRate(count / 10), drainedRate(count / 10))
+  }], rounds).pipe(Effect.map((results) => results[0]!), Effect.provide(Emulator.layer()))
 
 const memoryChild = fileURLToPath(new URL("./child/memory.mjs", import.meta.url))
 

@@ -2,8 +2,8 @@ import * as FileStore from "@resilient-mq/buffer-file"
 import { Effect } from "effect"
 import { closeSync, fdatasyncSync, openSync, writeSync } from "node:fs"
 import { join } from "node:path"
-import { type BenchResult, perSecond, temporaryFolder } from "./Result.ts"
-import { compare, freshStoreRate, makeEnvelopes, RECORD, unbounded } from "./StoreAppends.ts"
+import { type BenchResult, compare, perSecond, temporaryFolder } from "./Result.ts"
+import { freshStoreRate, makeEnvelopes, RECORD, unbounded } from "./StoreAppends.ts"
 
 /** The raw medium: `write` of `RECORD`-byte records with an `fdatasync` every `every` records. */
 const rawRate = (count: number, every: number) =>
@@ -31,14 +31,16 @@ export const fileStoreAppends: Effect.Effect<ReadonlyArray<BenchResult>, unknown
   return compare([
     {
       name: "file store: durable appends from 64 concurrent producers vs raw write+fdatasync every 64 records",
-      store: fileStoreRate(envelopes, 64),
-      raw: rawRate(envelopes.length, 64),
+      unit: "appends/s",
+      value: fileStoreRate(envelopes, 64),
+      baseline: rawRate(envelopes.length, 64),
       target: 0.5
     },
     {
       name: "file store: one producer awaiting each durable append vs raw write+fdatasync per record",
-      store: fileStoreRate(few, 1),
-      raw: rawRate(few.length, 1),
+      unit: "appends/s",
+      value: fileStoreRate(few, 1),
+      baseline: rawRate(few.length, 1),
       target: 0.8
     }
   ])

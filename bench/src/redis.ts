@@ -5,8 +5,8 @@ import * as Retry from "@resilient-mq/retry"
 import { Effect, Layer } from "effect"
 import * as Redis from "effect/persistence/Redis"
 import { Buffer } from "node:buffer"
-import { type BenchResult, perSecond } from "./Result.ts"
-import { compare, makeEnvelopes, storeRate, unbounded } from "./StoreAppends.ts"
+import { type BenchResult, compare, perSecond } from "./Result.ts"
+import { makeEnvelopes, storeRate, unbounded } from "./StoreAppends.ts"
 
 const PRODUCERS = 64
 
@@ -39,8 +39,9 @@ export const redisStoreAppends: Effect.Effect<ReadonlyArray<BenchResult>, unknow
   const bodies = envelopes.map((envelope) => Buffer.from(envelope.body).toString("latin1"))
   return yield* compare([{
     name: "redis store: appends from 64 concurrent producers vs raw pipelined RPUSH (appendfsync always)",
-    store: storeRate(envelopes, PRODUCERS),
-    raw: rawRate(bodies),
+    unit: "appends/s",
+    value: storeRate(envelopes, PRODUCERS),
+    baseline: rawRate(bodies),
     target: 0.5
   }], 3).pipe(Effect.provide(store.pipe(Layer.provideMerge(client))))
 }).pipe(Effect.scoped)

@@ -2,8 +2,8 @@ import * as SqliteStore from "@resilient-mq/buffer-sqlite"
 import { Effect } from "effect"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { type BenchResult, perSecond, temporaryFolder } from "./Result.ts"
-import { compare, freshStoreRate, makeEnvelopes, RECORD, unbounded } from "./StoreAppends.ts"
+import { type BenchResult, compare, perSecond, temporaryFolder } from "./Result.ts"
+import { freshStoreRate, makeEnvelopes, RECORD, unbounded } from "./StoreAppends.ts"
 
 /**
  * The raw medium: `node:sqlite` in WAL with `synchronous=FULL`, `RECORD`-byte blobs inserted into a
@@ -36,14 +36,16 @@ export const sqliteStoreAppends: Effect.Effect<ReadonlyArray<BenchResult>, unkno
   return compare([
     {
       name: "sqlite store: durable appends from 64 concurrent producers vs raw node:sqlite inserts in transactions of 64 rows (WAL, synchronous=FULL)",
-      store: sqliteStoreRate(envelopes, 64),
-      raw: rawRate(envelopes.length, 64),
+      unit: "appends/s",
+      value: sqliteStoreRate(envelopes, 64),
+      baseline: rawRate(envelopes.length, 64),
       target: 0.5
     },
     {
       name: "sqlite store: one producer awaiting each durable append vs raw node:sqlite single-row commits (WAL, synchronous=FULL)",
-      store: sqliteStoreRate(few, 1),
-      raw: rawRate(few.length, 1),
+      unit: "appends/s",
+      value: sqliteStoreRate(few, 1),
+      baseline: rawRate(few.length, 1),
       target: 0.8
     }
   ])
