@@ -2,12 +2,13 @@ import type { DeadLetter, Envelope, Removed, Stored } from "@resilient-mq/buffer
 import * as fs from "node:fs"
 import * as path from "node:path"
 import type { Repair } from "../FileBufferStore.ts"
-import { MalformedRecord, Writer } from "./bytes.ts"
+import { MalformedRecord, Reader, Writer } from "./bytes.ts"
 import { checksumMatches, HEADER_BYTES, plausibleLength } from "./Frame.ts"
 import { DestinationQueue, SegmentIndex } from "./RecordIndex.ts"
 import {
   decodeDeadLetter,
   decodeEnvelope,
+  decodeStored,
   envelopeAcceptedAt,
   forEachAcknowledged,
   type Location,
@@ -90,9 +91,24 @@ export interface LogCounters {
 
 const formatId = (location: Location): string => `${location.segment}.${location.offset}`
 
+/** The location an id names: two runs of 1 to 10 digits around a dot (no regular expression: one per acknowledged message). */
 const parseId = (id: string): Location | undefined => {
-  const match = /^(\d{1,10})\.(\d{1,10})$/.exec(id)
-  return match === null ? undefined : { segment: Number(match[1]), offset: Number(match[2]) }
+  const dot = id.indexOf(".")
+  const segment = digits(id, 0, dot)
+  const offset = digits(id, dot + 1, id.length)
+  return segment < 0 || offset < 0 ? undefined : { segment, offset }
+}
+
+/** The number written in `text[start, end)` if that is 1 to 10 decimal digits, else -1. */
+const digits = (text: string, start: number, end: number): number => {
+  if (start < 0 || end - start < 1 || end - start > 10) return -1
+  let value = 0
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) return -1
+    value = value * 10 + digit
+  }
+  return value
 }
 
 const damage = (file: string, offset: number, end: number, action: Repair["action"], reason: string): Repair => ({
@@ -386,6 +402,9 @@ export class Log {
     return refs
   }
 
+  /** Whether a record is no longer held (made once: `remove` runs once per acknowledged message). */
+  private readonly isGone = (segment: number, index: number): boolean => this.segments.get(segment)?.isRemoved(index) ?? true
+
   private removeAt(location: Location): void {
     const ref = this.lookup(location)
     if (ref !== undefined) this.remove(ref)
@@ -402,7 +421,7 @@ export class Log {
     const queue = this.destinationsById[segment.destination(index)]!
     queue.messages--
     queue.bytes -= segment.bodyBytes(index)
-    queue.trim((s, i) => this.segments.get(s)?.isRemoved(i) ?? true)
+    queue.trim(this.isGone)
     const bytes = segment.bodyBytes(index)
     if (segment.live === 0 && !this.recovering && segment !== this.active) this.deleteSegment(segment)
     return bytes
@@ -518,9 +537,15 @@ export class Log {
     })
     const stored: Array<Stored> = []
     // Each read is a buffer of its own holding just these records: their bodies are views of it.
+    let read: Uint8Array | undefined
+    let reader: Reader | undefined
     this.readFrames(refs, (ref, bytes, start, end) => {
-      const envelope = decodeEnvelope(bytes, start, end, true)
-      stored.push({ id: formatId({ segment: ref.segment.number, offset: ref.segment.offset(ref.index) }), ...envelope })
+      if (reader === undefined || bytes !== read) {
+        read = bytes
+        reader = new Reader(bytes, start, end, true)
+      }
+      const id = formatId({ segment: ref.segment.number, offset: ref.segment.offset(ref.index) })
+      stored.push(decodeStored(reader.within(start, end), id, queue.name))
     })
     return stored
   }

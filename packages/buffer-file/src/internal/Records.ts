@@ -1,4 +1,4 @@
-import type { Envelope, SendOptions } from "@resilient-mq/buffer"
+import type { Envelope, SendOptions, Stored } from "@resilient-mq/buffer"
 import type { Properties, PropertyValue, PutDescriptor } from "@resilient-mq/core"
 import { MalformedRecord, Reader, type Writer } from "./bytes.ts"
 import { writeFrame } from "./Frame.ts"
@@ -276,12 +276,28 @@ export const envelopeAcceptedAt = (bytes: Uint8Array, start: number, end: number
  * The envelope in the payload `bytes[start, end)`; with `owned` (see `Reader`), its body and byte
  * fields are views of `bytes`.
  */
-export const decodeEnvelope = (bytes: Uint8Array, start: number, end: number, owned = false): Envelope => {
-  const reader = new Reader(bytes, start, end, owned)
+export const decodeEnvelope = (bytes: Uint8Array, start: number, end: number, owned = false): Envelope =>
+  readEnvelope(new Reader(bytes, start, end, owned), undefined)
+
+/**
+ * The envelope in the payload at `reader`, as held under `id` (see `Log.take`): the destination is
+ * the one the index filed it under, so its bytes are skipped rather than decoded again.
+ */
+export const decodeStored = (reader: Reader, id: string, destination: string): Stored =>
+  readEnvelope(reader, { id, destination })
+
+function readEnvelope(reader: Reader, held: undefined): Envelope
+function readEnvelope(reader: Reader, held: { readonly id: string; readonly destination: string }): Stored
+function readEnvelope(reader: Reader, held: { readonly id: string; readonly destination: string } | undefined): Envelope | Stored {
   readEnvelopeType(reader)
   const acceptedAt = reader.f64()
   const bodyBytes = reader.u32()
-  const destination = reader.string()
+  let destination: string
+  if (held === undefined) destination = reader.string()
+  else {
+    reader.skipString()
+    destination = held.destination
+  }
   const msgId = reader.bytesField()
   const descriptor: PutDescriptor = readFields(reader, DESCRIPTOR_BY_CODE, "descriptor")
   const propertyCount = reader.u32()
@@ -295,8 +311,15 @@ export const decodeEnvelope = (bytes: Uint8Array, start: number, end: number, ow
   const options: SendOptions | undefined = reader.u8() === 1 ? readFields(reader, OPTION_BY_CODE, "put option") : undefined
   const body = reader.raw(bodyBytes)
   if (!reader.done) throw new MalformedRecord("bytes left over after the body")
-  const envelope = { destination, body, descriptor, properties, msgId, acceptedAt }
-  return options === undefined ? envelope : { ...envelope, options }
+  // One object literal per shape: the drainer reads thousands of these.
+  if (held === undefined) {
+    return options === undefined
+      ? { destination, body, descriptor, properties, msgId, acceptedAt }
+      : { destination, body, descriptor, properties, msgId, acceptedAt, options }
+  }
+  return options === undefined
+    ? { id: held.id, destination, body, descriptor, properties, msgId, acceptedAt }
+    : { id: held.id, destination, body, descriptor, properties, msgId, acceptedAt, options }
 }
 
 const MAX_LOCATIONS_PER_FRAME = 65536

@@ -104,7 +104,7 @@ export class Writer {
 export class Reader {
   private readonly bytes: Uint8Array
   private readonly view: DataView
-  private readonly end: number
+  private end: number
   position: number
 
   /**
@@ -159,5 +159,20 @@ export class Reader {
     const length = this.u32()
     const at = this.take(length)
     return decoder.decode(this.bytes.subarray(at, at + length))
+  }
+
+  /** Passes over a string without decoding it. */
+  skipString(): void {
+    this.take(this.u32())
+  }
+
+  /**
+   * Reads `bytes[position, end)` next: one reader (and one `DataView`) serves every record of a
+   * buffer read in one go.
+   */
+  within(position: number, end: number): this {
+    this.position = position
+    this.end = end
+    return this
   }
 }

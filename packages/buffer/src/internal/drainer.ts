@@ -75,22 +75,27 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
   }
 
   // Puts the batch in one unit of work. A refusal sets the message aside and the batch goes on;
-  // any other failure fails the whole batch (its unit is then backed out). No generator: a step per
-  // message is what the drain costs beyond the puts.
+  // any other failure fails the whole batch (its unit is then backed out). One step effect and one
+  // pair of handlers per batch, reused for every message: what a message costs beyond its put is
+  // what the drain costs beyond the bare puts.
   const place = (batch: ReadonlyArray<Stored>): Effect.Effect<Placed, CallError> =>
     Effect.suspend(() => {
       const placed: Placed = { sent: [], refused: [] }
-      return Effect.as(
-        Effect.forEach(batch, (envelope) =>
-          Effect.matchEffect(putInUnit(envelope), {
-            onSuccess: () => {
-              placed.sent.push(envelope)
-              return Effect.void
-            },
-            onFailure: (error) => isRefusal(error) ? setAside(envelope, error, placed) : Effect.fail(error)
-          }), { discard: true }),
-        placed
+      let next = 0
+      const step: Effect.Effect<Placed, CallError> = Effect.suspend(() =>
+        next < batch.length ? Effect.matchEffect(putInUnit(batch[next]!), handlers) : Effect.succeed(placed)
       )
+      const handlers = {
+        onSuccess: () => {
+          placed.sent.push(batch[next++]!)
+          return step
+        },
+        onFailure: (error: CallError) => {
+          const envelope = batch[next++]!
+          return isRefusal(error) ? Effect.andThen(setAside(envelope, error, placed), step) : Effect.fail(error)
+        }
+      }
+      return step
     })
 
   // After the commit: acknowledged what the queue manager has, dead letters for the rest.

@@ -61,15 +61,12 @@ export const putEnvelope = (
   message: OutgoingMessage,
   syncpoint: boolean
 ): Effect.Effect<MessageDescriptor, CallError> => {
-  const put = (object: MqObject) =>
-    shared.mq.put(
-      object,
-      message,
-      envelope.options === undefined ? (syncpoint ? IN_UNIT : OUTSIDE_UNIT) : { ...envelope.options, syncpoint }
-    )
+  const options = envelope.options === undefined ? (syncpoint ? IN_UNIT : OUTSIDE_UNIT) : { ...envelope.options, syncpoint }
   // Straight to the put once the queue is open: the drainer puts thousands.
   const opened = shared.output.opened(queue, envelope.options)
-  return opened === undefined ? Effect.flatMap(shared.output.open(queue, envelope.options), put) : put(opened)
+  return opened === undefined
+    ? Effect.flatMap(shared.output.open(queue, envelope.options), (object) => shared.mq.put(object, message, options))
+    : shared.mq.put(opened, message, options)
 }
 
 // The put options of envelopes without options of their own, made once: the drainer puts thousands.
