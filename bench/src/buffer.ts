@@ -17,6 +17,10 @@ const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.()
 
 const body = new Uint8Array(256).fill(0x62)
 
+/** The MsgIds of the messages both sides put: random, one per message, as the buffered producer assigns them. */
+const messageIds = (count: number): ReadonlyArray<Uint8Array> =>
+  Array.from({ length: count }, () => globalThis.crypto.getRandomValues(new Uint8Array(24)))
+
 /**
  * Fills a file store with `count` messages for the queue, durably, as a buffered producer leaves it
  * (not measured: but a fill left in the page cache would be written back during the drain).
@@ -24,20 +28,23 @@ const body = new Uint8Array(256).fill(0x62)
 const fill = (directory: string, count: number) =>
   Effect.gen(function*() {
     const store = yield* BufferStore
-    const msgId = new Uint8Array(24)
+    const msgIds = messageIds(count)
     yield* Effect.forEach(
       Array.from({ length: 64 }, (_, p) => p),
       (p) =>
         Effect.gen(function*() {
           for (let i = p; i < count; i += 64) {
-            yield* store.append({ destination: QUEUE, body, descriptor: {}, properties: {}, msgId, acceptedAt: i })
+            yield* store.append({ destination: QUEUE, body, descriptor: {}, properties: {}, msgId: msgIds[i]!, acceptedAt: i })
           }
         }),
       { concurrency: "unbounded", discard: true }
     )
   }).pipe(Effect.provide(FileStore.layerFile({ directory, capacity: unbounded })))
 
-/** The rate of `count` bare puts to an empty queue of the emulator, which is emptied again after. */
+/**
+ * The rate of `count` bare puts of the same messages (the body, a MsgId each) to an empty queue of
+ * the emulator, which is emptied again after.
+ */
 const barePutRate = (count: number) =>
   Effect.gen(function*() {
     const control = yield* QueueManagerControl
@@ -45,9 +52,10 @@ const barePutRate = (count: number) =>
     yield* control.defineQueue("QM1", "BENCH.BARE", { maxDepth: 100_000_000 })
     const hconn = yield* mqi.connect({ queueManager: "QM1" })
     const bare = yield* mqi.open(hconn, { type: "queue", name: "BENCH.BARE" }, { output: true })
+    const messages = messageIds(count).map((msgId) => ({ body, descriptor: { msgId } }))
     collectGarbage()
     const start = performance.now()
-    for (let i = 0; i < count; i++) yield* mqi.put(bare, { body })
+    for (const message of messages) yield* mqi.put(bare, message)
     const rate = perSecond(count, performance.now() - start)
     yield* mqi.disconnect(hconn)
     yield* control.deleteQueue("QM1", "BENCH.BARE")
@@ -90,13 +98,14 @@ export const drainedRate = (count: number) =>
 
 /**
  * Draining 100,000 buffered messages (file store, durable acknowledgements) to the in-process
- * emulator through the buffered producer's drainer, against the bare put rate of the same emulator:
+ * emulator through the buffered producer's drainer, against bare puts of the same messages (body and
+ * MsgId) to the same emulator:
  * after a warm-up of each, `rounds` rounds alternating which goes first, each side starting from an
  * empty queue; the median of the rounds' ratios counts.
  */
 export const drainRate = (count = 100_000, rounds = 5): Effect.Effect<BenchResult, unknown> =>
   compare([{
-    name: "draining 100,000 buffered messages (file store) to the in-process emulator vs its bare put rate",
+    name: "draining 100,000 buffered messages (file store) to the in-process emulator vs bare puts of the same messages",
     unit: "messages/s",
     value: drainedRate(count),
     baseline: barePutRate(count),
