@@ -430,7 +430,9 @@ export class Log {
   private deleteSegment(segment: SegmentIndex): void {
     // Unlinked first: if that fails, the segment stays usable and recovery deletes it next time.
     fs.unlinkSync(this.file(segment.name))
-    fs.closeSync(segment.fd)
+    // On the thread pool: closing the last descriptor of an unlinked file frees its pages, which
+    // takes milliseconds for a full segment; nothing waits for it (an error leaves nothing to do).
+    fs.close(segment.fd, () => {})
     this.segments.delete(segment.number)
     this.removedKept -= segment.count - segment.live
     if (!this.recovering) this.syncDirectory()
