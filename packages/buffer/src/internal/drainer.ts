@@ -1,5 +1,5 @@
-import { type CallError, isMqError, type MqError } from "@resilient-mq/core"
-import { Clock, Duration, Effect, Latch } from "effect"
+import { type CallError, isMqError, type MessageDescriptor, type MqError } from "@resilient-mq/core"
+import { Cause, Clock, Duration, Effect, Latch, Option } from "effect"
 import type { BufferedProducerOptions } from "../BufferedProducer.ts"
 import type { BufferStoreError, EnvelopeId, Stored } from "../BufferStore.ts"
 import { messageOf, putEnvelope, type Shared } from "./producer.ts"
@@ -83,16 +83,21 @@ export const runDrainer = (shared: Shared, options: BufferedProducerOptions) => 
       const placed: Placed = { sent: [], refused: [] }
       let next = 0
       const step: Effect.Effect<Placed, CallError> = Effect.suspend(() =>
-        next < batch.length ? Effect.matchEffect(putInUnit(batch[next]!), handlers) : Effect.succeed(placed)
+        next < batch.length ? Effect.matchCauseEffect(putInUnit(batch[next]!), handlers) : Effect.succeed(placed)
       )
+      // `matchCauseEffect` with one-parameter handlers takes them as they are (`matchEffect` would
+      // wrap them in new closures for every message).
       const handlers = {
-        onSuccess: () => {
+        onSuccess: (_: MessageDescriptor) => {
           placed.sent.push(batch[next++]!)
           return step
         },
-        onFailure: (error: CallError) => {
+        onFailure: (cause: Cause.Cause<CallError>) => {
           const envelope = batch[next++]!
-          return isRefusal(error) ? Effect.andThen(setAside(envelope, error, placed), step) : Effect.fail(error)
+          const error = Cause.findErrorOption(cause)
+          return Option.isSome(error) && isRefusal(error.value)
+            ? Effect.andThen(setAside(envelope, error.value, placed), step)
+            : Effect.failCause(cause)
         }
       }
       return step
