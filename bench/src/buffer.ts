@@ -103,7 +103,7 @@ export const drainedRate = (count: number) =>
  * after a warm-up of each, `rounds` rounds alternating which goes first, each side starting from an
  * empty queue; the median of the rounds' ratios counts.
  */
-export const drainRate = (count = 100_000, rounds = 5): Effect.Effect<BenchResult, unknown> =>
+export const drainRate = (count = 100_000, rounds = 7): Effect.Effect<BenchResult, unknown> =>
   compare([{
     name: "draining 100,000 buffered messages (file store) to the in-process emulator vs bare puts of the same messages",
     unit: "messages/s",
